@@ -1,0 +1,53 @@
+# qlvb: two commands do everything. `make run` serves the demo province; `make test` tests it.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+QLVB := $(VENV)/bin/qlvb
+PYTEST := $(VENV)/bin/pytest
+export QLVB_DATA_DIR ?= $(CURDIR)/data
+
+.PHONY: setup system venv assets messages run serve test test-sqlite test-postgres lint bench clean
+
+setup: system venv assets messages
+
+system:
+	@scripts/ensure-system-packages.sh
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip
+	@$(PY) -m pip install -q -e ".[dev]"
+	@touch $@
+
+venv: $(VENV)/.installed
+
+assets:
+	@scripts/build-assets.sh
+
+messages: venv
+	@cd src/qlvb && ../../$(QLVB) compilemessages -v 0
+
+run: setup
+	$(QLVB) migrate --noinput
+	$(QLVB) demo
+	@scripts/serve.sh
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: setup lint test-sqlite test-postgres
+
+test-sqlite:
+	@echo "=== pytest on SQLite ==="
+	env -u DATABASE_URL QLVB_DATA_DIR=$(CURDIR)/data/test-sqlite $(PYTEST) -q $(PYTEST_ARGS)
+
+test-postgres:
+	@echo "=== pytest on PostgreSQL ==="
+	QLVB_DATA_DIR=$(CURDIR)/data/test-postgres scripts/with-postgres.sh $(PYTEST) -q $(PYTEST_ARGS)
+
+bench: setup
+	$(QLVB) bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) node_modules src/qlvb/web/static/vendor data
