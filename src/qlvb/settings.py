@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "qlvb.agencies",
     "qlvb.accounts",
     "qlvb.jobs",
+    "qlvb.documents",
     "qlvb.web",
 ]
 
@@ -89,6 +90,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "qlvb.core.middleware.RequestContextMiddleware",
+    "qlvb.web.middleware.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "qlvb.urls"
@@ -173,6 +175,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
+# Dates on pages as dd/mm/yyyy in both languages (qlvb/web/formats/<lang>/formats.py).
+FORMAT_MODULE_PATH = ["qlvb.web.formats"]
 
 # --- Static and stored files ----------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -1,0 +1,51 @@
+"""The document types of ND30 Điều 7 / Phụ lục III, as editable data."""
+
+from django.db import migrations
+
+TYPES = [
+    ("Nghị quyết", "NQ"),
+    ("Quyết định", "QĐ"),
+    ("Chỉ thị", "CT"),
+    ("Quy chế", "QC"),
+    ("Quy định", "QyĐ"),
+    ("Thông cáo", "TC"),
+    ("Thông báo", "TB"),
+    ("Hướng dẫn", "HD"),
+    ("Chương trình", "CTr"),
+    ("Kế hoạch", "KH"),
+    ("Phương án", "PA"),
+    ("Đề án", "ĐA"),
+    ("Dự án", "DA"),
+    ("Báo cáo", "BC"),
+    ("Biên bản", "BB"),
+    ("Tờ trình", "TTr"),
+    ("Hợp đồng", "HĐ"),
+    ("Công điện", "CĐ"),
+    ("Bản ghi nhớ", "BGN"),
+    ("Bản thỏa thuận", "BTT"),
+    ("Giấy ủy quyền", "GUQ"),
+    ("Giấy mời", "GM"),
+    ("Giấy giới thiệu", "GGT"),
+    ("Giấy nghỉ phép", "GNP"),
+    ("Phiếu gửi", "PG"),
+    ("Phiếu chuyển", "PC"),
+    ("Phiếu báo", "PB"),
+    ("Công văn", ""),
+    ("Thư công", ""),
+    ("Bản sao y", "SY"),
+    ("Bản trích sao", "TrS"),
+    ("Bản sao lục", "SL"),
+]
+
+
+def load(apps, schema_editor):
+    DocumentType = apps.get_model("documents", "DocumentType")
+    for order, (name, abbreviation) in enumerate(TYPES, start=1):
+        DocumentType.objects.update_or_create(
+            name=name, defaults={"abbreviation": abbreviation, "sort_order": order}
+        )
+
+
+class Migration(migrations.Migration):
+    dependencies = [("documents", "0001_initial")]
+    operations = [migrations.RunPython(load, migrations.RunPython.noop)]

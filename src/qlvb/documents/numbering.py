@@ -1,0 +1,40 @@
+"""Gapless numbers from register books (cấp số văn bản đến / đi).
+
+`take_number` must run inside the transaction that registers or issues the document: the
+counter row stays locked until that transaction ends, so concurrent clerks queue for it, and a
+rollback returns the number. On SQLite the IMMEDIATE transaction already serialises writers.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from qlvb.documents.models import RegisterBook, RegisterKind
+
+
+def register_book_for(*, agency, year: int, kind: str, series: str = "") -> RegisterBook:
+    book = RegisterBook.objects.filter(agency=agency, year=year, kind=kind, series=series).first()
+    if book is not None:
+        return book
+    try:
+        with transaction.atomic():
+            return RegisterBook.objects.create(
+                agency=agency,
+                year=year,
+                kind=kind,
+                series=series,
+                name=f"{RegisterKind(kind).label} năm {year}",
+            )
+    except IntegrityError:  # created by a concurrent first registration of the year
+        return RegisterBook.objects.get(agency=agency, year=year, kind=kind, series=series)
+
+
+def take_number(*, book: RegisterBook) -> int:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("take_number must run inside the registering transaction")
+    RegisterBook.objects.filter(pk=book.pk).update(last_number=F("last_number") + 1)
+    # The UPDATE took the row lock; reading after it sees our own increment.
+    number = RegisterBook.objects.filter(pk=book.pk).values_list("last_number", flat=True).get()
+    book.last_number = number
+    return number
