@@ -69,12 +69,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "huey.contrib.djhuey",
+    "ninja",  # serves the API docs page's Swagger UI from static files, never from a CDN
     "qlvb.core",
     "qlvb.audit",
     "qlvb.agencies",
     "qlvb.accounts",
     "qlvb.jobs",
     "qlvb.documents",
+    "qlvb.incoming",
     "qlvb.web",
 ]
 

@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -123,6 +124,8 @@ def store(staged: StagedFile) -> Blob:
                 saved = st.save(name, File(handle))
             if saved != name:  # another writer stored the same content a moment before
                 st.delete(saved)
+            else:
+                files_written_until_commit.note(name)
         try:
             with transaction.atomic():
                 return Blob.objects.create(
@@ -251,3 +254,35 @@ def _tmp_dir() -> str:
     path = settings.DATA_DIR / "tmp"
     path.mkdir(parents=True, exist_ok=True)
     return str(path)
+
+
+class files_written_until_commit:
+    """Remove the bytes stored inside a block that fails, so a refused registration leaves no
+    file behind. Wrap the service's transaction: `with files_written_until_commit(): ...`."""
+
+    _local = threading.local()
+
+    def __enter__(self):
+        self.names: list[str] = []
+        stack = getattr(self._local, "stack", None)
+        if stack is None:
+            stack = self._local.stack = []
+        stack.append(self.names)
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self._local.stack.remove(self.names)
+        if exc_type is None:
+            return False
+        st = storage()
+        for name in self.names:
+            # The Blob row rolled back with the transaction; delete unless someone else
+            # committed the same content meanwhile.
+            if not Blob.objects.filter(storage_name=name).exists():
+                st.delete(name)
+        return False
+
+    @classmethod
+    def note(cls, name: str) -> None:
+        for names in getattr(cls._local, "stack", None) or []:
+            names.append(name)

@@ -1,0 +1,138 @@
+"""Changes to documents and their files, shared by the incoming and outgoing apps."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from qlvb.core.errors import ValidationFailed
+from qlvb.documents import storage
+from qlvb.documents.models import (
+    Attachment,
+    AttachmentRole,
+    Confidentiality,
+    Document,
+    DocumentType,
+    Urgency,
+)
+
+# Phụ lục VI lengths; the model enforces them too, these give the clear message first.
+METADATA_LENGTHS = {
+    "type_name": ("Tên loại văn bản", 100),
+    "code_number": ("Số", 11),
+    "code_notation": ("Ký hiệu", 30),
+    "organ_name": ("Cơ quan ban hành", 200),
+    "subject": ("Trích yếu", 500),
+    "language": ("Ngôn ngữ", 30),
+    "description": ("Ghi chú", 500),
+    "signer_competence": ("Thẩm quyền ký", 100),
+    "signer_position": ("Chức vụ người ký", 100),
+    "signer_full_name": ("Họ tên người ký", 50),
+}
+METADATA_FIELDS = {
+    *METADATA_LENGTHS,
+    "document_type",
+    "issued_date",
+    "organ",
+    "page_amount",
+    "urgency",
+    "urgency_deadline",
+    "confidentiality",
+    "due_date",
+    "to_places",
+}
+
+
+@dataclass
+class Upload:
+    """A file as it arrives: a stream (never read whole), its original name, and its role."""
+
+    stream: BinaryIO
+    name: str
+    role: str = AttachmentRole.MAIN
+
+
+def clean_metadata(data: dict, *, require_subject: bool = True) -> dict:
+    """Validate document metadata; every problem is reported at once, by field."""
+    errors: dict[str, list[str]] = {}
+    cleaned = {k: v for k, v in data.items() if k in METADATA_FIELDS}
+    for field, (label, limit) in METADATA_LENGTHS.items():
+        value = cleaned.get(field)
+        if value is None:
+            continue
+        value = str(value).strip()
+        cleaned[field] = value
+        if len(value) > limit:
+            errors.setdefault(field, []).append(
+                f"{label} dài {len(value)} ký tự, tối đa {limit} ký tự."
+            )
+    if require_subject and not cleaned.get("subject"):
+        errors.setdefault("subject", []).append("Trích yếu là bắt buộc.")
+    if cleaned.get("urgency", Urgency.NORMAL) not in Urgency.values:
+        errors.setdefault("urgency", []).append("Độ khẩn không hợp lệ.")
+    if cleaned.get("confidentiality", Confidentiality.NORMAL) not in Confidentiality.values:
+        errors.setdefault("confidentiality", []).append("Độ mật không hợp lệ.")
+    if cleaned.get("urgency") == Urgency.FLASH_TIMED and not cleaned.get("urgency_deadline"):
+        errors.setdefault("urgency_deadline", []).append(
+            "Văn bản hỏa tốc hẹn giờ phải có thời điểm hẹn giờ."
+        )
+    pages = cleaned.get("page_amount")
+    if pages not in (None, "") and not (isinstance(pages, int) and 0 < pages < 1000):
+        errors.setdefault("page_amount", []).append("Số trang phải từ 1 đến 999.")
+    issued = cleaned.get("issued_date")
+    if isinstance(issued, dt.date) and issued > dt.date.today() + dt.timedelta(days=1):
+        errors.setdefault("issued_date", []).append("Ngày ban hành không thể ở tương lai.")
+    doc_type = cleaned.get("document_type")
+    if isinstance(doc_type, int | str) and doc_type != "":
+        found = (
+            DocumentType.objects.filter(pk=doc_type).first() if str(doc_type).isdigit() else None
+        )
+        if found is None:
+            found = DocumentType.objects.filter(name=str(doc_type)).first()
+        if found is None:
+            errors.setdefault("document_type", []).append("Loại văn bản không tồn tại.")
+        cleaned["document_type"] = found
+    if cleaned.get("document_type") and not cleaned.get("type_name"):
+        cleaned["type_name"] = cleaned["document_type"].name
+    if errors:
+        raise ValidationFailed("Thông tin văn bản chưa hợp lệ.", errors=errors)
+    return cleaned
+
+
+def stage_uploads(uploads: list[Upload]) -> list[tuple[Upload, storage.StagedFile]]:
+    """Hash and check every file before any database work; on the first bad file the others
+    already staged are discarded."""
+    staged: list[tuple[Upload, storage.StagedFile]] = []
+    try:
+        for upload in uploads:
+            if upload.role not in AttachmentRole.values:
+                raise ValidationFailed(f"Vai trò tệp «{upload.name}» không hợp lệ.")
+            staged.append((upload, storage.stage(upload.stream, original_name=upload.name)))
+    except BaseException:
+        for _, item in staged:
+            item.discard()
+        raise
+    return staged
+
+
+def attach_staged(*, document: Document, staged, actor) -> list[Attachment]:
+    """Store staged files and attach them (inside the caller's transaction)."""
+    attachments = []
+    for position, (upload, item) in enumerate(staged):
+        page_count = item.page_count
+        blob = storage.store(item)
+        attachments.append(
+            Attachment.objects.create(
+                document=document,
+                blob=blob,
+                original_name=upload.name[:255],
+                content_type=item.content_type,
+                size=item.size,
+                page_count=page_count,
+                role=upload.role,
+                position=position,
+                created_by=actor,
+            )
+        )
+    return attachments

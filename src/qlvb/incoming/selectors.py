@@ -1,0 +1,63 @@
+"""Every read of incoming documents, scoped to what the viewer may see (issue: who sees what):
+only the receiving agency's people; clerks and leaders see every non-confidential document,
+others what is assigned to them or their department; confidential documents only the people
+named on them."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from qlvb.agencies.models import Person, Role
+from qlvb.documents.models import Confidentiality
+from qlvb.incoming.models import IncomingDocument, IncomingState
+
+
+def incoming_visible(*, viewer: Person) -> QuerySet[IncomingDocument]:
+    if viewer.agency_id is None:
+        return IncomingDocument.objects.none()
+    qs = IncomingDocument.objects.filter(agency_id=viewer.agency_id)
+    named = Q(assignments__person_id=viewer.pk) | Q(routed_to_id=viewer.pk)
+    if viewer.department_id:
+        mine = named | Q(assignments__department_id=viewer.department_id)
+    else:
+        mine = named
+    if viewer.has_role(Role.CLERK) or viewer.has_role(Role.LEADER):
+        public = Q(document__confidentiality=Confidentiality.NORMAL)
+        # Confidential: only people named on it (and the clerk who registered it).
+        secret = ~Q(document__confidentiality=Confidentiality.NORMAL) & (
+            Q(assignments__person_id=viewer.pk)
+            | Q(routed_to_id=viewer.pk)
+            | Q(registered_by_id=viewer.pk)
+        )
+        qs = qs.filter(public | secret)
+    else:
+        qs = qs.filter(mine).exclude(
+            ~Q(document__confidentiality=Confidentiality.NORMAL)
+            & ~Q(assignments__person_id=viewer.pk)
+        )
+    return qs.distinct()
+
+
+def incoming_reception_queue(*, viewer: Person) -> QuerySet[IncomingDocument]:
+    """Chờ tiếp nhận: electronic deliveries the clerk has not acted on, urgent first."""
+    if not viewer.has_role(Role.CLERK):
+        return IncomingDocument.objects.none()
+    return (
+        incoming_visible(viewer=viewer)
+        .filter(state=IncomingState.RECEIVED)
+        .order_by("-urgency_rank", "-id")
+    )
+
+
+def incoming_duplicates(*, agency, organ_name, code_number, code_notation, issued_date):
+    """Already registered with the same sender, number/notation and date (Phụ lục VI III.1.h)."""
+    if not (code_number or code_notation):
+        return IncomingDocument.objects.none()
+    return IncomingDocument.objects.filter(
+        agency=agency,
+        arrival_number__isnull=False,
+        document__organ_name__iexact=organ_name or "",
+        document__code_number=code_number or "",
+        document__code_notation__iexact=code_notation or "",
+        document__issued_date=issued_date,
+    )
