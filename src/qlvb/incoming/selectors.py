@@ -61,3 +61,21 @@ def incoming_duplicates(*, agency, organ_name, code_number, code_notation, issue
         document__code_notation__iexact=code_notation or "",
         document__issued_date=issued_date,
     )
+
+
+def incoming_page(*, viewer: Person, state: str | None, cursor: str | None, limit: int):
+    """Keyset page of the viewer's documents: urgent first, then newest (no OFFSET scans)."""
+    from qlvb.core.paging import decode_cursor, encode_cursor
+
+    qs = incoming_visible(viewer=viewer).select_related("document", "register_book")
+    if state:
+        qs = qs.filter(state=state)
+    if cursor:
+        rank, last_id = decode_cursor(cursor, 2)
+        qs = qs.filter(Q(urgency_rank__lt=rank) | Q(urgency_rank=rank, id__lt=last_id))
+    rows = list(qs.order_by("-urgency_rank", "-id")[: limit + 1])
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(rows[-1].urgency_rank, rows[-1].id)
+    return rows, next_cursor
