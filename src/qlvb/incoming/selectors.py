@@ -79,3 +79,63 @@ def incoming_page(*, viewer: Person, state: str | None, cursor: str | None, limi
         rows = rows[:limit]
         next_cursor = encode_cursor(rows[-1].urgency_rank, rows[-1].id)
     return rows, next_cursor
+
+
+INCOMING_REGISTER_COLUMNS = [
+    # ND30 Phụ lục IV, mẫu sổ đăng ký văn bản đến: the 10 columns, in order.
+    ("Ngày đến", 22, 12),
+    ("Số đến", 12, 8),
+    ("Tác giả", 29, 25),
+    ("Số, ký hiệu văn bản", 25, 18),
+    ("Ngày tháng văn bản", 22, 12),
+    ("Tên loại và trích yếu nội dung văn bản", 56, 50),
+    ("Đơn vị hoặc người nhận", 31, 25),
+    ("Ngày chuyển", 22, 12),
+    ("Ký nhận", 16, 10),
+    ("Ghi chú", 17, 15),
+]
+
+
+def incoming_register_rows(*, viewer: Person, book_kind: str, date_from, date_to):
+    """Rows of the incoming register for a period, in number order, for the register output.
+    Only clerks and leaders print the register; confidential books only for the clerks."""
+    from django.utils import timezone
+
+    from qlvb.core.errors import PermissionDenied
+
+    if not (viewer.has_role(Role.CLERK) or viewer.has_role(Role.LEADER)):
+        raise PermissionDenied("Chỉ văn thư và lãnh đạo được in sổ đăng ký văn bản đến.")
+    if book_kind != "incoming" and not viewer.has_role(Role.CLERK):
+        raise PermissionDenied("Chỉ văn thư được in sổ văn bản đến mật.")
+    qs = (
+        IncomingDocument.objects.filter(
+            agency_id=viewer.agency_id,
+            register_book__kind=book_kind,
+            arrival_date__gte=date_from,
+            arrival_date__lte=date_to,
+        )
+        .select_related("document")
+        .prefetch_related("assignments__person", "assignments__department")
+        .order_by("register_book__year", "arrival_number")
+    )
+    for incoming in qs.iterator(chunk_size=2000):
+        document = incoming.document
+        lead = [a for a in incoming.assignments.all() if a.parent_id is None]
+        receivers = "; ".join(
+            (a.department.name if a.department else a.person.full_name)
+            + (f" ({a.get_kind_display().lower()})" if a.kind != "lead" else "")
+            for a in lead
+        )
+        handed = min((a.assigned_at for a in lead), default=None)
+        yield [
+            incoming.arrival_date.strftime("%d/%m/%Y") if incoming.arrival_date else "",
+            str(incoming.arrival_number or ""),
+            document.organ_name,
+            document.number_and_notation,
+            document.issued_date.strftime("%d/%m/%Y") if document.issued_date else "",
+            f"{document.type_name}: {document.subject}" if document.type_name else document.subject,
+            receivers,
+            timezone.localtime(handed).strftime("%d/%m/%Y") if handed else "",
+            "",
+            document.description,
+        ]

@@ -183,3 +183,55 @@ def test_download_streams_with_range_and_is_audited(office, sender, people):
         == 404
     )
     assert AuditEvent.objects.filter(action="attachment.download").count() == 1
+
+
+def test_register_book_pdf_and_xlsx(people, tmp_path):
+    import io as _io
+    import subprocess
+
+    from openpyxl import load_workbook
+
+    for i in range(3):
+        services.incoming_register(
+            actor=people["clerk"],
+            metadata={
+                "type_name": "Công văn",
+                "code_number": str(100 + i),
+                "code_notation": "STC-NS",
+                "organ_name": "Sở Tài chính tỉnh Đắk Lắk",
+                "subject": f"V/v quyết toán ngân sách đợt {i + 1} – Đắk Lắk",
+            },
+            uploads=[],
+        )
+    year = timezone.localdate().year
+    clerk = client_for(people["clerk"])
+    xlsx = clerk.get(
+        "/api/v1/incoming/register-book",
+        {"date_from": f"{year}-01-01", "date_to": f"{year}-12-31", "format": "xlsx"},
+    )
+    assert xlsx.status_code == 200
+    sheet = load_workbook(_io.BytesIO(xlsx.content)).active
+    assert sheet["A3"].value == "Ngày đến" and sheet["J3"].value == "Ghi chú"
+    assert [sheet.cell(row=r, column=2).value for r in (5, 6, 7)] == ["1", "2", "3"]
+    assert "Đắk Lắk" in sheet["F5"].value
+    pdf_response = clerk.get(
+        "/api/v1/incoming/register-book",
+        {"date_from": f"{year}-01-01", "date_to": f"{year}-12-31", "format": "pdf"},
+    )
+    assert pdf_response.content.startswith(b"%PDF")
+    path = tmp_path / "so.pdf"
+    path.write_bytes(pdf_response.content)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN" in text and "Năm" in text
+    assert "đợt 3" in text and "STC-NS" in " ".join(text.split())
+    assert (
+        client_for(people["specialist"])
+        .get(
+            "/api/v1/incoming/register-book",
+            {"date_from": f"{year}-01-01", "date_to": f"{year}-12-31"},
+        )
+        .status_code
+        == 403
+    )
