@@ -14,6 +14,7 @@ class IncomingState(models.TextChoices):
     IN_PROGRESS = "in_progress", "Đang xử lý"
     DONE = "done", "Hoàn thành"
     WITHDRAWN = "withdrawn", "Đã bị thu hồi"
+    MERGED = "merged", "Đã ghép với bản đã vào sổ"  # an electronic copy of a registered paper one
 
 
 class Source(models.TextChoices):
@@ -48,6 +49,9 @@ class IncomingDocument(models.Model):
     rejected_reason = models.CharField("lý do từ chối", max_length=1000, blank=True)
     # The sender's delivery this came from (same installation) or the edXML DocumentId.
     origin_reference = models.CharField(max_length=200, blank=True, db_index=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_copies"
+    )
     routed_to = models.ForeignKey(
         "agencies.Person",
         null=True,

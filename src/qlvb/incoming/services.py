@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from qlvb.agencies.models import Agency, Department, Person, Role
 from qlvb.audit.services import audit_record
+from qlvb.core.calendar import due_at_after_working_days
 from qlvb.core.errors import Conflict, PermissionDenied, ValidationFailed
 from qlvb.documents import storage
 from qlvb.documents.models import URGENCY_RANK, Document, RegisterKind
@@ -227,6 +228,69 @@ def incoming_register(
             obj=incoming,
             details={"arrival_number": incoming.arrival_number, "source": source},
         )
+    return incoming
+
+
+def incoming_link_electronic_copy(
+    *, actor: Person, delivered: IncomingDocument, registered: IncomingDocument
+) -> IncomingDocument:
+    """The electronic copy of a paper document already registered arrives: the clerk links it
+    instead of registering it twice. The registered document keeps its number and gains the
+    electronic arrival time (the province measures which copy came first); the sender is told
+    it was accepted (03)."""
+    with transaction.atomic():
+        pair = {
+            i.pk: i
+            for i in IncomingDocument.objects.select_for_update().filter(
+                pk__in=[delivered.pk, registered.pk]
+            )
+        }
+        delivered, registered = pair[delivered.pk], pair[registered.pk]
+        _require_role(actor, delivered.agency, Role.CLERK)
+        if delivered.agency_id != registered.agency_id:
+            raise ValidationFailed("Hai văn bản không thuộc cùng cơ quan.")
+        if delivered.state != IncomingState.RECEIVED:
+            raise Conflict("Văn bản điện tử này không còn chờ tiếp nhận.")
+        if registered.arrival_number is None or registered.electronic_received_at is not None:
+            raise Conflict("Chỉ ghép được với văn bản giấy đã vào sổ và chưa có bản điện tử.")
+        registered.electronic_received_at = delivered.electronic_received_at
+        registered.origin_reference = delivered.origin_reference
+        registered.save(update_fields=["electronic_received_at", "origin_reference"])
+        delivered.state = IncomingState.MERGED
+        delivered.merged_into = registered
+        delivered.save(update_fields=["state", "merged_into"])
+        _event(
+            delivered,
+            actor=actor,
+            kind="merged",
+            status_code=STATUS_ACCEPTED,
+            arrival_number=registered.arrival_number,
+        )
+        _event(registered, actor=actor, kind="electronic_copy_linked", delivered=delivered.pk)
+        audit_record(
+            actor=actor,
+            action="incoming.link_electronic_copy",
+            obj=registered,
+            details={"delivered": delivered.pk},
+        )
+    return registered
+
+
+def incoming_record_paper_copy(
+    *, actor: Person, incoming: IncomingDocument, received_at: dt.datetime | None = None
+) -> IncomingDocument:
+    """The paper copy of an electronically received document arrives: record when."""
+    with transaction.atomic():
+        incoming = IncomingDocument.objects.select_for_update().get(pk=incoming.pk)
+        _require_role(actor, incoming.agency, Role.CLERK)
+        if incoming.arrival_number is None:
+            raise Conflict("Văn bản chưa được vào sổ.")
+        if incoming.paper_received_at is not None:
+            raise Conflict("Đã ghi nhận bản giấy của văn bản này.")
+        incoming.paper_received_at = received_at or timezone.now()
+        incoming.save(update_fields=["paper_received_at"])
+        _event(incoming, actor=actor, kind="paper_copy_received")
+        audit_record(actor=actor, action="incoming.paper_copy", obj=incoming)
     return incoming
 
 
@@ -451,6 +515,14 @@ def _create_assignments(incoming, items, *, actor, now, parent, require_lead=Tru
             )
             continue
         due_at = item.get("due_at")
+        if item.get("due_in_working_days") is not None:
+            days = item["due_in_working_days"]
+            if not isinstance(days, int) or not 0 < days <= 365:
+                errors.setdefault(f"assignments.{index}", []).append(
+                    "Số ngày làm việc phải từ 1 đến 365."
+                )
+                continue
+            due_at = due_at_after_working_days(days, start=now)
         if due_at is not None and due_at < now:
             errors.setdefault(f"assignments.{index}", []).append("Hạn xử lý đã qua.")
             continue

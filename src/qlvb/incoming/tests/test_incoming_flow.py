@@ -174,3 +174,46 @@ def test_who_sees_what(office, sender, people):
     assert set(incoming_visible(viewer=people["leader"])) == {plain}
     assert set(incoming_visible(viewer=people["specialist"])) == set()
     assert set(incoming_visible(viewer=people["outsider"])) == set()
+
+
+def test_electronic_copy_of_a_registered_paper_document_is_linked_not_registered_twice(
+    office, sender, people
+):
+    paper = services.incoming_register(actor=people["clerk"], metadata=META, uploads=[])
+    delivered = deliver(office, sender, ref="late-electronic")
+    linked = services.incoming_link_electronic_copy(
+        actor=people["clerk"], delivered=delivered, registered=paper
+    )
+    assert linked.arrival_number == 1 and linked.electronic_received_at is not None
+    assert linked.electronic_received_at > linked.paper_received_at  # paper came first
+    delivered.refresh_from_db()
+    assert delivered.state == IncomingState.MERGED and delivered.arrival_number is None
+    assert "03" in delivered.timeline.values_list("status_code", flat=True)
+    with pytest.raises(Conflict):
+        services.incoming_link_electronic_copy(
+            actor=people["clerk"], delivered=delivered, registered=paper
+        )
+
+
+def test_paper_copy_after_electronic_keeps_both_times(office, sender, people):
+    incoming = services.incoming_accept(actor=people["clerk"], incoming=deliver(office, sender))
+    services.incoming_record_paper_copy(actor=people["clerk"], incoming=incoming)
+    incoming.refresh_from_db()
+    assert incoming.electronic_received_at < incoming.paper_received_at
+    with pytest.raises(Conflict):
+        services.incoming_record_paper_copy(actor=people["clerk"], incoming=incoming)
+
+
+def test_deadline_in_working_days(office, sender, people):
+    incoming = services.incoming_accept(actor=people["clerk"], incoming=deliver(office, sender))
+    directed = services.incoming_direct(
+        actor=people["leader"],
+        incoming=incoming,
+        direction="",
+        assignments=[
+            {"kind": AssignmentKind.LEAD, "person": people["specialist"], "due_in_working_days": 3}
+        ],
+    )
+    due = timezone.localtime(directed.due_at)
+    assert due.weekday() < 5 and due.hour == 23
+    assert (due.date() - timezone.localdate()).days >= 3
