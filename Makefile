@@ -46,8 +46,16 @@ test-postgres:
 	@echo "=== pytest on PostgreSQL ==="
 	QLVB_DATA_DIR=$(CURDIR)/data/test-postgres scripts/with-postgres.sh $(PYTEST) -q $(PYTEST_ARGS)
 
+# Both databases, each in its own scratch database (never the demo's); fails if either misses.
 bench: setup
-	$(QLVB) bench $(BENCH_ARGS)
+	@rc=0; \
+	echo "=== benchmarks on SQLite ==="; \
+	env -u DATABASE_URL QLVB_DATA_DIR=$(CURDIR)/data/bench-sqlite $(QLVB) bench $(BENCH_ARGS) || rc=1; \
+	echo "=== benchmarks on PostgreSQL ==="; \
+	QLVB_DATA_DIR=$(CURDIR)/data/bench-postgres \
+	  QLVB_TEST_POSTGRES_URL=$${QLVB_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/qlvb_bench} \
+	  scripts/with-postgres.sh $(QLVB) bench $(BENCH_ARGS) || rc=1; \
+	exit $$rc
 
 clean:
 	rm -rf $(VENV) node_modules src/qlvb/web/static/vendor data

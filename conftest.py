@@ -1,7 +1,1 @@
-"""Test-wide settings: jobs run in the test process unless a test starts real workers."""
-
-import os
-
-os.environ.setdefault("QLVB_HUEY_IMMEDIATE", "1")
-os.environ.setdefault("QLVB_SECURE_COOKIES", "0")
-os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+"""Test-wide fixtures. The environment itself is set by the `qlvb.core.testing` plugin."""

@@ -7,9 +7,10 @@ if [ ! -d node_modules/htmx.org ] || [ package.json -nt node_modules/.package-lo
 fi
 dest=src/qlvb/web/static/vendor
 rm -rf "$dest"
-mkdir -p "$dest/bootstrap" "$dest/htmx" "$dest/bootstrap-icons"
+mkdir -p "$dest/bootstrap" "$dest/htmx" "$dest/bootstrap-icons" "$dest/pdfjs"
 cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/css/bootstrap.min.css.map "$dest/bootstrap/"
 cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js node_modules/bootstrap/dist/js/bootstrap.bundle.min.js.map "$dest/bootstrap/"
 cp node_modules/htmx.org/dist/htmx.min.js "$dest/htmx/"
 cp node_modules/bootstrap-icons/font/bootstrap-icons.min.css "$dest/bootstrap-icons/"
 cp -r node_modules/bootstrap-icons/font/fonts "$dest/bootstrap-icons/"
+cp node_modules/pdfjs-dist/build/pdf.min.mjs node_modules/pdfjs-dist/build/pdf.worker.min.mjs "$dest/pdfjs/"

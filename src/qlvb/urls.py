@@ -4,7 +4,12 @@ from qlvb.api import api
 
 urlpatterns = [
     path("", include("qlvb.web.urls")),
+    path("van-ban-den/", include("qlvb.incoming.urls")),
     path("tai-khoan/", include("qlvb.accounts.urls")),
+    path("danh-ba/", include("qlvb.agencies.urls")),
     path("quan-tri/tac-vu/", include("qlvb.jobs.urls")),
     path("api/v1/", api.urls),
 ]
+
+handler404 = "qlvb.web.views.not_found"
+handler500 = "qlvb.web.views.server_error"

@@ -60,7 +60,11 @@ class Agency(TimeStamped):
         verbose_name = "cơ quan"
         verbose_name_plural = "cơ quan"
         ordering = ["search_text"]
-        indexes = [models.Index(fields=["level", "is_active"])]
+        indexes = [
+            models.Index(fields=["level", "is_active"]),
+            # Search as you type looks at this installation's agencies first (few, in order).
+            models.Index(fields=["on_installation", "search_text"], name="agency_local_search"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -249,53 +249,13 @@ def incoming_register_book(
 ):
     from django.http import HttpResponse
 
-    from qlvb.documents.registers import Column, Register, register_pdf, register_xlsx
+    from qlvb.incoming.outputs import incoming_register_book as build
 
-    viewer = _person(request)
-    if format not in ("pdf", "xlsx"):
-        raise ValidationFailed("Định dạng phải là pdf hoặc xlsx.", errors={"format": ["pdf, xlsx"]})
-    if kind not in ("incoming", "incoming_confidential"):
-        raise ValidationFailed(
-            "Loại sổ không hợp lệ.", errors={"kind": ["incoming, incoming_confidential"]}
-        )
-    if date_from > date_to or (date_to - date_from).days > 366:
-        raise ValidationFailed(
-            "Khoảng thời gian không hợp lệ (tối đa một năm).",
-            errors={"date_from": ["Không hợp lệ."]},
-        )
-    agency = viewer.agency
-    period = (
-        f"Năm {date_from.year}"
-        if (date_from.month, date_from.day, date_to.month, date_to.day) == (1, 1, 12, 31)
-        and date_from.year == date_to.year
-        else f"Từ ngày {date_from:%d/%m/%Y} đến ngày {date_to:%d/%m/%Y}"
-    )
-    register = Register(
-        title="SỔ ĐĂNG KÝ VĂN BẢN ĐẾN" + (" MẬT" if kind != "incoming" else ""),
-        agency_name=agency.name,
-        parent_name=agency.parent.name if agency.parent_id else "",
-        period=period,
-        columns=[Column(t, w, x) for t, w, x in selectors.INCOMING_REGISTER_COLUMNS],
-        rows=selectors.incoming_register_rows(
-            viewer=viewer, book_kind=kind, date_from=date_from, date_to=date_to
-        ),
-    )
-    content = register_pdf(register) if format == "pdf" else register_xlsx(register)
-    audit_record(
-        actor=viewer,
-        action="incoming.register_book",
-        agency_id=agency.pk,
-        details={"from": date_from, "to": date_to, "format": format, "kind": kind},
-    )
-    media = (
-        "application/pdf"
-        if format == "pdf"
-        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    content, name, media = build(
+        viewer=_person(request), date_from=date_from, date_to=date_to, fmt=format, kind=kind
     )
     response = HttpResponse(content, content_type=media)
-    response["Content-Disposition"] = (
-        f'attachment; filename="so-van-ban-den-{date_from:%Y%m%d}-{date_to:%Y%m%d}.{format}"'
-    )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 

@@ -172,3 +172,20 @@ class TimelineEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%d/%m/%Y %H:%M} {self.kind}"
+
+
+class Comment(models.Model):
+    """Ý kiến trao đổi on an incoming document, visible to everyone who sees the document."""
+
+    incoming = models.ForeignKey(
+        IncomingDocument, on_delete=models.CASCADE, related_name="comments"
+    )
+    author = models.ForeignKey("agencies.Person", on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:50]

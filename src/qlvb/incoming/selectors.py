@@ -63,21 +63,110 @@ def incoming_duplicates(*, agency, organ_name, code_number, code_notation, issue
     )
 
 
-def incoming_page(*, viewer: Person, state: str | None, cursor: str | None, limit: int):
-    """Keyset page of the viewer's documents: urgent first, then newest (no OFFSET scans)."""
+BOXES = ("reception", "waiting", "mine", "overdue", "all")
+
+
+def incoming_box(*, viewer: Person, box: str) -> QuerySet[IncomingDocument]:
+    """The lists each role works from:
+    reception (chờ tiếp nhận, clerks), waiting (chờ chỉ đạo: routed to me, or registered and
+    not yet routed for leaders), mine (giao cho tôi or my department, still open), overdue
+    (quá hạn, among what I see), all (everything I may see)."""
+    from django.utils import timezone
+
+    visible = incoming_visible(viewer=viewer)
+    if box == "reception":
+        return incoming_reception_queue(viewer=viewer)
+    if box == "waiting":
+        if not viewer.has_role(Role.LEADER):
+            return IncomingDocument.objects.none()
+        return visible.filter(
+            Q(state=IncomingState.SUBMITTED, routed_to_id=viewer.pk)
+            | Q(state=IncomingState.REGISTERED)
+        )
+    if box == "mine":
+        open_states = [IncomingState.ASSIGNED, IncomingState.IN_PROGRESS]
+        mine = Q(assignments__person_id=viewer.pk, assignments__state="open")
+        if viewer.department_id and viewer.has_role(Role.LEADER):
+            mine |= Q(
+                assignments__department_id=viewer.department_id,
+                assignments__person__isnull=True,
+                assignments__state="open",
+            )
+        return visible.filter(mine, state__in=open_states)
+    if box == "overdue":
+        return visible.filter(
+            due_at__lt=timezone.now(),
+            state__in=[
+                IncomingState.REGISTERED,
+                IncomingState.SUBMITTED,
+                IncomingState.ASSIGNED,
+                IncomingState.IN_PROGRESS,
+            ],
+        )
+    return visible.exclude(state=IncomingState.MERGED)
+
+
+def incoming_box_counts(*, viewer: Person) -> dict[str, int]:
+    return {box: incoming_box(viewer=viewer, box=box).count() for box in BOXES if box != "all"}
+
+
+def incoming_filter(qs: QuerySet, *, filters: dict) -> QuerySet:
+    """Filters of the lists: arrival dates, sender, type, urgency, state, due."""
+    from django.utils import timezone
+
+    if filters.get("date_from"):
+        qs = qs.filter(arrival_date__gte=filters["date_from"])
+    if filters.get("date_to"):
+        qs = qs.filter(arrival_date__lte=filters["date_to"])
+    if filters.get("sender"):
+        qs = qs.filter(document__organ_name__icontains=filters["sender"])
+    if filters.get("type_name"):
+        qs = qs.filter(document__type_name=filters["type_name"])
+    if filters.get("urgency"):
+        qs = qs.filter(document__urgency=filters["urgency"])
+    if filters.get("state"):
+        qs = qs.filter(state=filters["state"])
+    if filters.get("due") == "overdue":
+        qs = qs.filter(due_at__lt=timezone.now(), done_at__isnull=True)
+    elif filters.get("due") == "soon":
+        now = timezone.now()
+        qs = qs.filter(
+            due_at__gte=now, due_at__lt=now + timezone.timedelta(days=3), done_at__isnull=True
+        )
+    return qs
+
+
+def incoming_page(
+    *,
+    viewer: Person,
+    state: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+    box: str = "all",
+    filters: dict | None = None,
+    sort: str = "urgent",
+):
+    """Keyset page (no OFFSET scans): `urgent` = hỏa tốc first then newest; `newest` = by id."""
     from qlvb.core.paging import decode_cursor, encode_cursor
 
-    qs = incoming_visible(viewer=viewer).select_related("document", "register_book")
-    if state:
-        qs = qs.filter(state=state)
-    if cursor:
-        rank, last_id = decode_cursor(cursor, 2)
-        qs = qs.filter(Q(urgency_rank__lt=rank) | Q(urgency_rank=rank, id__lt=last_id))
-    rows = list(qs.order_by("-urgency_rank", "-id")[: limit + 1])
+    qs = incoming_box(viewer=viewer, box=box).select_related("document", "register_book")
+    qs = incoming_filter(qs, filters={**(filters or {}), **({"state": state} if state else {})})
+    if sort == "newest":
+        if cursor:
+            (last_id,) = decode_cursor(cursor, 1)
+            qs = qs.filter(id__lt=last_id)
+        rows = list(qs.order_by("-id")[: limit + 1])
+        make = lambda r: encode_cursor(r.id)  # noqa: E731
+    else:
+        if cursor:
+            rank, last_id = decode_cursor(cursor, 2)
+            qs = qs.filter(Q(urgency_rank__lt=rank) | Q(urgency_rank=rank, id__lt=last_id))
+        rows = list(qs.order_by("-urgency_rank", "-id")[: limit + 1])
+        make = lambda r: encode_cursor(r.urgency_rank, r.id)  # noqa: E731
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = encode_cursor(rows[-1].urgency_rank, rows[-1].id)
+        next_cursor = make(rows[-1])
     return rows, next_cursor
 
 

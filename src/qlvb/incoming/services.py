@@ -20,6 +20,7 @@ from qlvb.incoming.models import (
     Assignment,
     AssignmentKind,
     AssignmentState,
+    Comment,
     IncomingDocument,
     IncomingState,
     Source,
@@ -480,6 +481,21 @@ def incoming_reopen(*, actor: Person, incoming: IncomingDocument, reason: str) -
             actor=actor, action="incoming.reopen", obj=incoming, details={"reason": reason}
         )
     return incoming
+
+
+def incoming_comment(*, actor: Person, incoming: IncomingDocument, text: str) -> Comment:
+    """Add a comment; the caller has already found the document through incoming_visible."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationFailed("Nội dung ý kiến là bắt buộc.", errors={"text": ["Bắt buộc."]})
+    if len(text) > 4000:
+        raise ValidationFailed("Ý kiến quá dài.", errors={"text": ["Tối đa 4000 ký tự."]})
+    with transaction.atomic():
+        comment = Comment.objects.create(incoming=incoming, author=actor, text=text)
+        audit_record(
+            actor=actor, action="incoming.comment", obj=incoming, details={"comment": comment.pk}
+        )
+    return comment
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -1,3 +1,75 @@
+"""The product's navigation: every signed-in page shows the same sections, the current one
+highlighted. Sections not built yet lead to a placeholder page, never to a 404.
+
+Each section lists URL names, best first: the feature app's page once it exists (add its name in
+front when the app lands), then the web shell's placeholder under /dang-xay-dung/."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    label: str
+    icon: str
+    url_names: tuple[str, ...]
+    admin_only: bool = False
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("incoming", _("Incoming documents"), "bi-inbox", "incoming:list"),
+    Section("outgoing", _("Outgoing documents"), "bi-send", "web:outgoing"),
+    Section("exchange", _("Interconnection"), "bi-arrow-left-right", "web:exchange"),
+    Section("tasks", _("Tasks"), "bi-list-check", "web:tasks"),
+    Section("reports", _("Reports"), "bi-bar-chart", "web:reports"),
+    Section("search", _("Search"), "bi-search", "web:search"),
+    Section("directory", _("Directory"), "bi-buildings", "agencies:list"),
+    Section("admin", _("Administration"), "bi-gear", "web:admin", admin_only=True),
+)
+
+
+def is_administrator(user) -> bool:
+    """Quản trị: the installation's administrator or an agency administrator."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.is_superuser or user.has_role("admin"))
+
+
+def _url(names: tuple[str, ...]) -> str | None:
+    for name in names:
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return None
+
+
 def navigation(request):
-    """The product's navigation; every page shows the same sections."""
-    return {"nav_sections": []}
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_sections": [], "is_administrator": False}
+    admin = is_administrator(user)
+    path = request.path
+    items = []
+    for section in SECTIONS:
+        if section.admin_only and not admin:
+            continue
+        url = _url(section.url_names)
+        if url is None:
+            continue
+        # The longest matching prefix wins, so /quan-tri/tac-vu/ highlights Quản trị.
+        items.append(
+            {
+                "key": section.key,
+                "label": section.label,
+                "icon": section.icon,
+                "url": url,
+                "active": url != "/" and path.startswith(url),
+            }
+        )
+    return {"nav_sections": items, "is_administrator": admin}

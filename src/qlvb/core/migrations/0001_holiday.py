@@ -4,24 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Holiday',
+            name="Holiday",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('working_day', models.BooleanField(default=False)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("working_day", models.BooleanField(default=False)),
             ],
             options={
-                'verbose_name': 'ngày nghỉ',
-                'ordering': ['date'],
+                "verbose_name": "ngày nghỉ",
+                "ordering": ["date"],
             },
         ),
     ]

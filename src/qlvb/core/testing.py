@@ -1,0 +1,10 @@
+"""pytest plugin (`-p qlvb.core.testing` in pyproject) that sets the test environment.
+
+It is imported while pytest parses its options, before pytest-django imports the settings, so
+these variables are seen by settings.py (a conftest.py is imported too late for that)."""
+
+import os
+
+os.environ.setdefault("QLVB_HUEY_IMMEDIATE", "1")
+os.environ.setdefault("QLVB_SECURE_COOKIES", "0")
+os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")

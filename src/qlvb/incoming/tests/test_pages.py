@@ -1,0 +1,120 @@
+"""The incoming pages through the Django test client: list, register, detail, actions."""
+
+import io
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from qlvb.incoming.models import IncomingDocument, IncomingState
+
+from .conftest import pdf
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(person) -> Client:
+    client = Client()
+    client.force_login(person)
+    return client
+
+
+def test_clerk_registers_a_scan_then_leader_assigns_and_specialist_completes(people):
+    clerk = signed_in(people["clerk"])
+    assert clerk.get(reverse("incoming:register")).status_code == 200
+    scan = pdf(2)
+    scan.name = "scan.pdf"
+    response = clerk.post(
+        reverse("incoming:register"),
+        {
+            "organ_name": "Sở Tài chính",
+            "type_name": "Công văn",
+            "code_number": "88",
+            "code_notation": "STC-QLNS",
+            "subject": "V/v phân bổ kinh phí",
+            "urgency": "thuong",
+            "confidentiality": "thuong",
+            "source": "paper",
+            "files": [scan],
+            "next": "detail",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    incoming = IncomingDocument.objects.get()
+    assert incoming.arrival_number == 1
+    page = clerk.get(response["Location"])
+    assert "V/v phân bổ kinh phí" in page.content.decode() and "scan.pdf" in page.content.decode()
+    clerk.post(
+        reverse("incoming:action", args=[incoming.pk, "submit"]), {"leader": people["leader"].pk}
+    )
+    leader = signed_in(people["leader"])
+    waiting = leader.get(reverse("incoming:list") + "?box=waiting").content.decode()
+    assert "V/v phân bổ kinh phí" in waiting
+    leader.post(
+        reverse("incoming:action", args=[incoming.pk, "direct"]),
+        {
+            "direction": "Giao chuyên viên xử lý",
+            "lead": f"p:{people['specialist'].pk}",
+            "due_days": "5",
+        },
+    )
+    incoming.refresh_from_db()
+    assert incoming.state == IncomingState.ASSIGNED and incoming.due_at is not None
+    specialist = signed_in(people["specialist"])
+    mine = specialist.get(reverse("incoming:list") + "?box=mine").content.decode()
+    assert "V/v phân bổ kinh phí" in mine
+    assignment = incoming.assignments.get()
+    specialist.post(
+        reverse("incoming:action", args=[incoming.pk, "complete"]),
+        {"assignment": assignment.pk, "result": "Đã tham mưu"},
+    )
+    incoming.refresh_from_db()
+    assert incoming.state == IncomingState.DONE
+    slip = specialist.get(reverse("incoming:slip", args=[incoming.pk])).content.decode()
+    assert "PHIẾU GIẢI QUYẾT VĂN BẢN ĐẾN" in slip and "Giao chuyên viên xử lý" in slip
+
+
+def test_registration_errors_are_shown_in_vietnamese_and_nothing_is_saved(people):
+    clerk = signed_in(people["clerk"])
+    bad = io.BytesIO(b"MZ not a document")
+    bad.name = "virus.exe"
+    response = clerk.post(
+        reverse("incoming:register"),
+        {
+            "subject": "V/v thử",
+            "urgency": "thuong",
+            "confidentiality": "thuong",
+            "source": "paper",
+            "files": [bad],
+        },
+    )
+    assert response.status_code == 200
+    assert "định dạng không được phép" in response.content.decode()
+    assert IncomingDocument.objects.count() == 0
+    missing = clerk.post(
+        reverse("incoming:register"),
+        {"urgency": "thuong", "confidentiality": "thuong", "source": "paper"},
+    )
+    assert missing.status_code == 200 and IncomingDocument.objects.count() == 0
+
+
+def test_other_people_cannot_open_the_document(people):
+    from qlvb.incoming import services
+
+    incoming = services.incoming_register(
+        actor=people["clerk"], metadata={"subject": "V/v mật"}, uploads=[]
+    )
+    assert (
+        signed_in(people["specialist"])
+        .get(reverse("incoming:detail", args=[incoming.pk]))
+        .status_code
+        == 404
+    )
+    assert (
+        signed_in(people["outsider"])
+        .get(reverse("incoming:detail", args=[incoming.pk]))
+        .status_code
+        == 404
+    )
+    assert signed_in(people["specialist"]).get(reverse("incoming:register")).status_code == 404
+    assert Client().get(reverse("incoming:list")).status_code == 302
