@@ -164,9 +164,11 @@ def agency_search(*, viewer, query: str, limit: int = 20, active_only: bool = Tr
     if len(terms) == 1 and _CODE_LIKE.match(terms[0]):
         # A code being typed (`000.00.01`): a range on the unique code index, in code order.
         prefix = terms[0].upper()
-        return list(
+        by_code = list(
             base.filter(code__gte=prefix, code__lt=prefix + "\uffff").order_by("code")[:limit]
         )
+        if by_code:
+            return by_code
     # 1. This installation's agencies: a few thousand at most, scanned through their index
     # (`__in`, not `=True`: Django writes a bare boolean column, which no index serves).
     local = list(

@@ -13,7 +13,7 @@ from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 
 from qlvb.audit.services import audit_record
-from qlvb.core.errors import NotFound, PermissionDenied, ValidationFailed
+from qlvb.core.errors import NotFound, PermissionDenied
 from qlvb.documents.http import blob_response
 from qlvb.documents.selectors import attachment_get
 from qlvb.documents.services import Upload

@@ -151,6 +151,24 @@ class Assignment(models.Model):
         return f"{self.get_kind_display()}: {self.person or self.department}"
 
 
+TIMELINE_LABELS = {
+    "arrived": "Văn bản đến (điện tử)",
+    "accepted": "Tiếp nhận, vào sổ",
+    "rejected": "Từ chối tiếp nhận",
+    "registered": "Vào sổ",
+    "merged": "Ghép với bản giấy đã vào sổ",
+    "electronic_copy_linked": "Nhận bản điện tử",
+    "paper_copy_received": "Nhận bản giấy",
+    "submitted": "Trình lãnh đạo",
+    "directed": "Chỉ đạo, phân công",
+    "delegated": "Giao tiếp",
+    "progress": "Báo cáo tiến độ",
+    "part_completed": "Hoàn thành phần việc",
+    "completed": "Hoàn thành",
+    "reopened": "Mở lại",
+}
+
+
 class TimelineEvent(models.Model):
     """A step on an incoming document's timeline (who, when, what). `status_code` is the edXML
     status it means for the sender (01 arrived ... 06 done), when it means one."""
@@ -172,6 +190,11 @@ class TimelineEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%d/%m/%Y %H:%M} {self.kind}"
+
+    @property
+    def label(self) -> str:
+        # Timeline entries are records in Vietnamese, like the register they belong to.
+        return TIMELINE_LABELS.get(self.kind, self.kind)
 
 
 class Comment(models.Model):

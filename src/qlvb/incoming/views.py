@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from qlvb.agencies.models import Department, Person, Role
@@ -26,11 +27,11 @@ from qlvb.incoming.models import Assignment, AssignmentKind, AssignmentState, In
 from qlvb.incoming.outputs import incoming_register_book
 
 BOX_LABELS = {
-    "reception": _("To receive"),
-    "waiting": _("Waiting for my direction"),
-    "mine": _("Assigned to me"),
-    "overdue": _("Overdue"),
-    "all": _("All"),
+    "reception": gettext_lazy("To receive"),
+    "waiting": gettext_lazy("Waiting for my direction"),
+    "mine": gettext_lazy("Assigned to me"),
+    "overdue": gettext_lazy("Overdue"),
+    "all": gettext_lazy("All"),
 }
 
 

@@ -22,14 +22,16 @@ class Section:
 
 
 SECTIONS: tuple[Section, ...] = (
-    Section("incoming", _("Incoming documents"), "bi-inbox", "incoming:list"),
-    Section("outgoing", _("Outgoing documents"), "bi-send", "web:outgoing"),
-    Section("exchange", _("Interconnection"), "bi-arrow-left-right", "web:exchange"),
-    Section("tasks", _("Tasks"), "bi-list-check", "web:tasks"),
-    Section("reports", _("Reports"), "bi-bar-chart", "web:reports"),
-    Section("search", _("Search"), "bi-search", "web:search"),
-    Section("directory", _("Directory"), "bi-buildings", "agencies:list"),
-    Section("admin", _("Administration"), "bi-gear", "web:admin", admin_only=True),
+    Section("incoming", _("Incoming documents"), "bi-inbox", ("incoming:list", "web:incoming")),
+    Section("outgoing", _("Outgoing documents"), "bi-send", ("outgoing:list", "web:outgoing")),
+    Section(
+        "exchange", _("Interconnection"), "bi-arrow-left-right", ("exchange:list", "web:exchange")
+    ),
+    Section("tasks", _("Tasks"), "bi-list-check", ("directives:list", "web:tasks")),
+    Section("reports", _("Reports"), "bi-bar-chart", ("reports:index", "web:reports")),
+    Section("search", _("Search"), "bi-search", ("search:index", "web:search")),
+    Section("directory", _("Directory"), "bi-buildings", ("agencies:list",)),
+    Section("admin", _("Administration"), "bi-gear", ("web:admin",), admin_only=True),
 )
 
 
@@ -40,8 +42,8 @@ def is_administrator(user) -> bool:
     return bool(user.is_superuser or user.has_role("admin"))
 
 
-def _url(names: tuple[str, ...]) -> str | None:
-    for name in names:
+def _url(names: tuple[str, ...] | str) -> str | None:
+    for name in (names,) if isinstance(names, str) else names:
         try:
             return reverse(name)
         except NoReverseMatch:
@@ -62,7 +64,7 @@ def navigation(request):
         url = _url(section.url_names)
         if url is None:
             continue
-        # The longest matching prefix wins, so /quan-tri/tac-vu/ highlights Quản trị.
+        # Active on its own pages and below: /quan-tri/tac-vu/ highlights Quản trị.
         items.append(
             {
                 "key": section.key,

@@ -110,8 +110,15 @@ def test_domain_errors_from_page_views_become_error_pages(clerk_client):
     assert "Không tìm thấy cơ quan" in response.content.decode()
 
 
+def test_an_english_browser_still_gets_vietnamese(clerk_client):
+    # Government PCs often run English browsers; only the language switch changes the language.
+    html = clerk_client.get(reverse("web:home"), HTTP_ACCEPT_LANGUAGE="en-US,en").content.decode()
+    assert '<html lang="vi">' in html and "Văn bản đến" in html
+
+
 def test_english_on_request(clerk_client):
-    response = clerk_client.get(reverse("web:home"), HTTP_ACCEPT_LANGUAGE="en")
+    clerk_client.cookies["django_language"] = "en"
+    response = clerk_client.get(reverse("web:home"))
     html = response.content.decode()
     assert '<html lang="en">' in html
     assert "Incoming documents" in html
