@@ -16,6 +16,7 @@ from qlvb.documents import storage
 from qlvb.documents.models import URGENCY_RANK, Document, RegisterKind
 from qlvb.documents.numbering import register_book_for, take_number
 from qlvb.documents.services import Upload, attach_staged, clean_metadata, stage_uploads
+from qlvb.incoming import signals
 from qlvb.incoming.models import (
     Assignment,
     AssignmentKind,
@@ -39,7 +40,7 @@ def _require_role(actor: Person, agency: Agency, *roles: str) -> None:
 
 
 def _event(incoming, *, actor, kind: str, status_code: str = "", text: str = "", **details):
-    TimelineEvent.objects.create(
+    event = TimelineEvent.objects.create(
         incoming=incoming,
         occurred_at=timezone.now(),
         actor=actor,
@@ -48,6 +49,15 @@ def _event(incoming, *, actor, kind: str, status_code: str = "", text: str = "",
         text=text,
         details=details,
     )
+    if status_code:
+        signals.status_changed.send(
+            sender=IncomingDocument,
+            incoming=incoming,
+            status_code=status_code,
+            actor=actor,
+            occurred_at=event.occurred_at,
+            text=text,
+        )
 
 
 def _number(incoming: IncomingDocument, *, actor, when) -> None:
