@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "qlvb.jobs",
     "qlvb.documents",
     "qlvb.incoming",
+    "qlvb.scale",
     "qlvb.web",
 ]
 
@@ -183,6 +184,7 @@ FORMAT_MODULE_PATH = ["qlvb.web.formats"]
 # --- Static and stored files ----------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns on every request when it is missing
 MEDIA_ROOT = DATA_DIR / "files"
 STORAGES = {
     "default": {

@@ -8,6 +8,7 @@ urlpatterns = [
     path("tai-khoan/", include("qlvb.accounts.urls")),
     path("danh-ba/", include("qlvb.agencies.urls")),
     path("quan-tri/tac-vu/", include("qlvb.jobs.urls")),
+    path("quan-tri/nhat-ky/", include("qlvb.audit.urls")),
     path("api/v1/", api.urls),
 ]
 

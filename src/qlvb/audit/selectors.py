@@ -40,3 +40,36 @@ def audit_events_for(*, object_type: str, object_id: str):
     return AuditEvent.objects.filter(object_type=object_type, object_id=str(object_id)).order_by(
         "-id"
     )
+
+
+def audit_events_visible(*, viewer):
+    """The installation administrator sees every event; an agency administrator the events of
+    their agency; nobody else reads the log."""
+    from qlvb.core.errors import PermissionDenied
+
+    if getattr(viewer, "is_superuser", False):
+        return AuditEvent.objects.all()
+    if viewer is not None and viewer.has_role("admin"):
+        return AuditEvent.objects.filter(agency_id=viewer.agency_id)
+    raise PermissionDenied("Chỉ quản trị được xem nhật ký hệ thống.")
+
+
+def audit_event_page(
+    *, viewer, action: str = "", actor: str = "", obj: str = "", cursor=None, limit=100
+):
+    """Newest first, keyset-paged on id (no OFFSET over millions of rows)."""
+    from qlvb.core.paging import decode_cursor, encode_cursor
+
+    qs = audit_events_visible(viewer=viewer)
+    if action:
+        qs = qs.filter(action__startswith=action)
+    if actor:
+        qs = qs.filter(actor_name__icontains=actor)
+    if obj:
+        qs = qs.filter(object_repr__icontains=obj)
+    if cursor:
+        (last_id,) = decode_cursor(cursor, 1)
+        qs = qs.filter(id__lt=last_id)
+    rows = list(qs.order_by("-id")[: limit + 1])
+    next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
+    return rows[:limit], next_cursor
