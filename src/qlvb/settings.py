@@ -77,7 +77,6 @@ INSTALLED_APPS = [
     "qlvb.jobs",
     "qlvb.documents",
     "qlvb.incoming",
-    "qlvb.scale",
     "qlvb.web",
 ]
 
