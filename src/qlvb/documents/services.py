@@ -136,3 +136,50 @@ def attach_staged(*, document: Document, staged, actor) -> list[Attachment]:
             )
         )
     return attachments
+
+
+def document_type_save(
+    *, actor, data: dict, document_type: DocumentType | None = None
+) -> DocumentType:
+    """Create or change a document type (ND30 Phụ lục III list is data the province edits):
+    the installation administrator only; audited."""
+    from django.db import transaction
+
+    from qlvb.audit.services import audit_record
+    from qlvb.core.errors import PermissionDenied
+
+    if not getattr(actor, "is_superuser", False):
+        raise PermissionDenied("Chỉ quản trị hệ thống được sửa danh mục loại văn bản.")
+    errors: dict[str, list[str]] = {}
+    name = str(data.get("name", document_type.name if document_type else "")).strip()
+    abbreviation = str(
+        data.get("abbreviation", document_type.abbreviation if document_type else "")
+    ).strip()
+    if not name:
+        errors["name"] = ["Tên loại văn bản là bắt buộc."]
+    elif len(name) > 100:
+        errors["name"] = ["Tối đa 100 ký tự."]
+    if len(abbreviation) > 10:
+        errors["abbreviation"] = ["Tối đa 10 ký tự."]
+    clash = DocumentType.objects.filter(name__iexact=name)
+    if document_type is not None:
+        clash = clash.exclude(pk=document_type.pk)
+    if name and clash.exists():
+        errors["name"] = ["Đã có loại văn bản cùng tên."]
+    if errors:
+        raise ValidationFailed("Loại văn bản chưa hợp lệ.", errors=errors)
+    with transaction.atomic():
+        item = document_type or DocumentType()
+        item.name = name
+        item.abbreviation = abbreviation
+        for flag in ("requires_paper", "is_active"):
+            if flag in data:
+                setattr(item, flag, bool(data[flag]))
+        item.save()
+        audit_record(
+            actor=actor,
+            action="document_type.update" if document_type else "document_type.create",
+            obj=item,
+            details={"name": name, "abbreviation": abbreviation},
+        )
+    return item
