@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from qlvb.core.errors import NotFound
 from qlvb.documents.models import DocumentType
@@ -34,7 +34,7 @@ def document_type_list(request):
 @router.post("/document-types", response={201: DocumentTypeOut}, summary="Thêm loại văn bản")
 def document_type_create(request, payload: DocumentTypeIn):
     data = payload.dict(exclude_none=True)
-    return 201, document_type_save(actor=request.auth, data=data)
+    return Status(201, document_type_save(actor=request.auth, data=data))
 
 
 @router.patch("/document-types/{pk}", response=DocumentTypeOut, summary="Sửa loại văn bản")

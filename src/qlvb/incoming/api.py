@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.shortcuts import get_object_or_404
-from ninja import Field, File, Form, Router, Schema
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from qlvb.audit.services import audit_record
@@ -272,7 +272,7 @@ def incoming_register(request, payload: Form[RegisterIn], files: File[list[Uploa
         paper_received_at=payload.paper_received_at,
         confirm_duplicate=payload.confirm_duplicate,
     )
-    return 201, _as_detail(incoming)
+    return Status(201, _as_detail(incoming))
 
 
 @router.get("/incoming/{pk}", response=IncomingDetail, summary="Chi tiết văn bản đến")
