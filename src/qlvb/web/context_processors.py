@@ -72,6 +72,18 @@ def navigation(request):
                 "icon": section.icon,
                 "url": url,
                 "active": url != "/" and path.startswith(url),
+                "count": _waiting_count(section.key, user),
             }
         )
     return {"nav_sections": items, "is_administrator": admin}
+
+
+def _waiting_count(key: str, user) -> int | None:
+    """What waits for this person in a section: for Văn bản đến, documents to receive, to
+    direct and assigned to them (the same figures as the tabs of the list)."""
+    if key != "incoming" or user.agency_id is None:
+        return None
+    from qlvb.incoming.selectors import incoming_box_counts
+
+    counts = incoming_box_counts(viewer=user)
+    return sum(counts.get(box, 0) for box in ("reception", "waiting", "mine")) or None

@@ -118,3 +118,22 @@ def test_other_people_cannot_open_the_document(people):
     )
     assert signed_in(people["specialist"]).get(reverse("incoming:register")).status_code == 404
     assert Client().get(reverse("incoming:list")).status_code == 302
+
+
+def test_navigation_counts_what_waits_for_the_clerk(office, sender, people):
+    from qlvb.incoming import services
+
+    for ref in ("n1", "n2"):
+        services.incoming_deliver(
+            agency=office,
+            metadata={"subject": "V/v đếm"},
+            uploads=[],
+            origin_reference=ref,
+            sender=sender,
+        )
+    html = signed_in(people["clerk"]).get(reverse("web:home")).content.decode()
+    assert 'data-testid="nav-count-incoming">2<' in html
+    assert (
+        'data-testid="nav-count-incoming"'
+        not in signed_in(people["specialist"]).get(reverse("web:home")).content.decode()
+    )
