@@ -163,3 +163,69 @@ def _escape(value) -> str:
     return (
         text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "<br/>")
     )
+
+
+MEDIA = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def register_book_file(
+    *,
+    viewer,
+    title: str,
+    kind: str,
+    kinds: tuple[str, ...],
+    date_from,
+    date_to,
+    fmt: str,
+    columns,
+    rows,
+    audit_action: str,
+    file_prefix: str,
+) -> tuple[bytes, str, str]:
+    """Check a register print request and render it: (content, file name, media type).
+
+    `rows` is called with (viewer, kind, date_from, date_to) once the request is valid, so the
+    caller's selector decides what the viewer may print. `kinds[1:]` are confidential books."""
+    from qlvb.audit.services import audit_record
+    from qlvb.core.errors import ValidationFailed
+
+    errors: dict[str, list[str]] = {}
+    if fmt not in MEDIA:
+        errors["format"] = ["Định dạng phải là pdf hoặc xlsx."]
+    if kind not in kinds:
+        errors["kind"] = ["Loại sổ không hợp lệ."]
+    if date_from > date_to:
+        errors["date_from"] = ["Ngày bắt đầu phải trước ngày kết thúc."]
+    elif (date_to - date_from).days > 366:
+        errors["date_to"] = ["Tối đa một năm."]
+    if getattr(viewer, "agency_id", None) is None:
+        errors["agency"] = ["Bạn chưa thuộc cơ quan nào."]
+    if errors:
+        raise ValidationFailed("Yêu cầu in sổ chưa hợp lệ.", errors=errors)
+    agency = viewer.agency
+    whole_year = date_from.year == date_to.year and (date_from.month, date_from.day) == (1, 1)
+    whole_year = whole_year and (date_to.month, date_to.day) == (12, 31)
+    period = (
+        f"Năm {date_from.year}"
+        if whole_year
+        else f"Từ ngày {date_from:%d/%m/%Y} đến ngày {date_to:%d/%m/%Y}"
+    )
+    register = Register(
+        title=title + (" MẬT" if kind != kinds[0] else ""),
+        agency_name=agency.name,
+        parent_name=agency.parent.name if agency.parent_id else "",
+        period=period,
+        columns=[Column(t, w, x) for t, w, x in columns],
+        rows=rows(viewer, kind, date_from, date_to),
+    )
+    content = register_pdf(register) if fmt == "pdf" else register_xlsx(register)
+    audit_record(
+        actor=viewer,
+        action=audit_action,
+        agency_id=agency.pk,
+        details={"from": date_from, "to": date_to, "format": fmt, "kind": kind},
+    )
+    return content, f"{file_prefix}-{date_from:%Y%m%d}-{date_to:%Y%m%d}.{fmt}", MEDIA[fmt]
