@@ -6,7 +6,7 @@ QLVB := $(VENV)/bin/qlvb
 PYTEST := $(VENV)/bin/pytest
 export QLVB_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: setup system venv assets messages run serve test test-sqlite test-postgres lint bench clean
+.PHONY: setup system venv assets messages run serve test test-sqlite test-postgres lint bench bench-quick clean
 
 setup: system venv assets messages
 
@@ -56,6 +56,10 @@ bench: setup
 	  QLVB_TEST_POSTGRES_URL=$${QLVB_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/qlvb_bench} \
 	  scripts/with-postgres.sh $(QLVB) bench $(BENCH_ARGS) || rc=1; \
 	exit $$rc
+
+# Smaller data (50 000 documents on PostgreSQL, 20 000 on SQLite), fewer samples: for development.
+bench-quick:
+	@$(MAKE) --no-print-directory bench BENCH_ARGS="--quick $(BENCH_ARGS)"
 
 clean:
 	rm -rf $(VENV) node_modules src/qlvb/web/static/vendor data

@@ -14,6 +14,7 @@ from qlvb.core.api import install_problem_handlers
 from qlvb.documents.api import router as documents_router
 from qlvb.incoming.api import router as incoming_router
 from qlvb.jobs.api import router as jobs_router
+from qlvb.outgoing.api import router as outgoing_router
 
 API_DESCRIPTION = """
 API của hệ thống Quản lý văn bản và điều hành (qlvb).
@@ -44,3 +45,4 @@ api.add_router("/", jobs_router)
 
 api.add_router("/", incoming_router)
 api.add_router("/", documents_router)
+api.add_router("/", outgoing_router)

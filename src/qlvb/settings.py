@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "qlvb.jobs",
     "qlvb.documents",
     "qlvb.incoming",
+    "qlvb.outgoing",
+    "qlvb.scale",
     "qlvb.web",
 ]
 

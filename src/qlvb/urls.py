@@ -5,6 +5,7 @@ from qlvb.api import api
 urlpatterns = [
     path("", include("qlvb.web.urls")),
     path("van-ban-den/", include("qlvb.incoming.urls")),
+    path("van-ban-di/", include("qlvb.outgoing.urls")),
     path("tai-khoan/", include("qlvb.accounts.urls")),
     path("danh-ba/", include("qlvb.agencies.urls")),
     path("quan-tri/tac-vu/", include("qlvb.jobs.urls")),

@@ -58,3 +58,12 @@ def page(chromium_browser, live_server, settings):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(autouse=True)
+def document_types(transactional_db):
+    # A transactional test flushes every table, data migrations' rows included: put the ND30
+    # document types back so each browser test starts from a migrated database.
+    from qlvb.documents.defaults import ensure_document_types
+
+    ensure_document_types()

@@ -66,6 +66,15 @@ class IncomingDocument(models.Model):
     directed_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField("hạn xử lý", null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
+    # The sender recalled it after it was accepted (thu hồi): the clerk answers 15 or 16.
+    recall_requested_at = models.DateTimeField("yêu cầu thu hồi lúc", null=True, blank=True)
+    recall_reason = models.CharField("lý do thu hồi", max_length=1000, blank=True)
+    recall_answer = models.CharField("trả lời thu hồi", max_length=2, blank=True)
+    # The earlier document this one updates or replaces (edXML business types 2 and 3).
+    replaces = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaced_by"
+    )
+    relation = models.CharField("quan hệ với văn bản trước", max_length=20, blank=True)
     # Denormalised for the lists: urgent first, then newest, paged by keyset on (rank, id).
     urgency_rank = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -81,6 +90,18 @@ class IncomingDocument(models.Model):
         indexes = [
             models.Index(fields=["agency", "state", "-urgency_rank", "-id"]),
             models.Index(fields=["agency", "arrival_date"]),
+            # The lists' order over everything an agency holds ("all", a specialist's lists),
+            # and over the documents still being worked on (waiting, mine, overdue):
+            # docs/benchmarks.md, "Incoming lists".
+            models.Index(fields=["agency", "-urgency_rank", "-id"], name="incoming_agency_rank"),
+            models.Index(
+                fields=["agency", "-urgency_rank", "-id"],
+                name="incoming_open_rank",
+                include=["due_at", "routed_to"],
+                condition=models.Q(
+                    state__in=["registered", "submitted", "assigned", "in_progress"]
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -139,6 +160,9 @@ class Assignment(models.Model):
         indexes = [
             models.Index(fields=["person", "state", "due_at"]),
             models.Index(fields=["department", "state", "due_at"]),
+            # "Who is named on it" subqueries read (assignee, incoming) without the table.
+            models.Index(fields=["person", "incoming"], name="assignment_person_incoming"),
+            models.Index(fields=["department", "incoming"], name="assignment_dept_incoming"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -166,6 +190,12 @@ TIMELINE_LABELS = {
     "part_completed": "Hoàn thành phần việc",
     "completed": "Hoàn thành",
     "reopened": "Mở lại",
+    "withdrawn": "Bên gửi thu hồi văn bản",
+    "recall_requested": "Bên gửi yêu cầu thu hồi",
+    "recall_agreed": "Đồng ý thu hồi",
+    "recall_refused": "Từ chối thu hồi",
+    "reminder": "Bên gửi nhắc nhở",
+    "replaces": "Văn bản thay thế/cập nhật văn bản đã nhận",
 }
 
 

@@ -5,37 +5,45 @@ named on them."""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.fields.tuple_lookups import Tuple, TupleLessThan
 
 from qlvb.agencies.models import Person, Role
-from qlvb.documents.models import Confidentiality
-from qlvb.incoming.models import IncomingDocument, IncomingState
+from qlvb.documents.models import Confidentiality, Document
+from qlvb.incoming.models import Assignment, IncomingDocument, IncomingState
+
+# Query shape (docs/benchmarks.md, "Incoming lists"): who-is-named conditions are `id IN
+# (assignments of ...)` subqueries rather than joins across assignments, so no DISTINCT is
+# needed and PostgreSQL walks the (agency, urgency_rank, id) index in list order, probing
+# hashed id sets, and stops after one page. Callers must keep filtering through subqueries too:
+# a join across `assignments` on these querysets would repeat rows.
+
+
+def _assigned(**conditions) -> Q:
+    return Q(pk__in=Assignment.objects.filter(**conditions).values("incoming_id"))
 
 
 def incoming_visible(*, viewer: Person) -> QuerySet[IncomingDocument]:
     if viewer.agency_id is None:
         return IncomingDocument.objects.none()
     qs = IncomingDocument.objects.filter(agency_id=viewer.agency_id)
-    named = Q(assignments__person_id=viewer.pk) | Q(routed_to_id=viewer.pk)
+    to_me = _assigned(person_id=viewer.pk)
+    # Separate index-only subqueries for me and for my department (an OR inside one
+    # subquery needs a bitmap heap scan of tens of thousands of assignment rows).
+    mine = to_me
     if viewer.department_id:
-        mine = named | Q(assignments__department_id=viewer.department_id)
-    else:
-        mine = named
+        mine |= _assigned(department_id=viewer.department_id)
+    mine |= Q(routed_to_id=viewer.pk)
+    # A per-row probe of the document's primary key, not a join: joined, PostgreSQL counts a
+    # box by hashing every document of the installation.
+    public = Exists(
+        Document.objects.filter(pk=OuterRef("document_id"), confidentiality=Confidentiality.NORMAL)
+    )
     if viewer.has_role(Role.CLERK) or viewer.has_role(Role.LEADER):
-        public = Q(document__confidentiality=Confidentiality.NORMAL)
         # Confidential: only people named on it (and the clerk who registered it).
-        secret = ~Q(document__confidentiality=Confidentiality.NORMAL) & (
-            Q(assignments__person_id=viewer.pk)
-            | Q(routed_to_id=viewer.pk)
-            | Q(registered_by_id=viewer.pk)
-        )
-        qs = qs.filter(public | secret)
-    else:
-        qs = qs.filter(mine).exclude(
-            ~Q(document__confidentiality=Confidentiality.NORMAL)
-            & ~Q(assignments__person_id=viewer.pk)
-        )
-    return qs.distinct()
+        secret = ~public & (to_me | Q(routed_to_id=viewer.pk) | Q(registered_by_id=viewer.pk))
+        return qs.filter(public | secret)
+    return qs.filter(mine).filter(public | to_me)
 
 
 def incoming_reception_queue(*, viewer: Person) -> QuerySet[IncomingDocument]:
@@ -85,13 +93,18 @@ def incoming_box(*, viewer: Person, box: str) -> QuerySet[IncomingDocument]:
         )
     if box == "mine":
         open_states = [IncomingState.ASSIGNED, IncomingState.IN_PROGRESS]
-        mine = Q(assignments__person_id=viewer.pk, assignments__state="open")
+        open_to = Q(person_id=viewer.pk)
         if viewer.department_id and viewer.has_role(Role.LEADER):
-            mine |= Q(
-                assignments__department_id=viewer.department_id,
-                assignments__person__isnull=True,
-                assignments__state="open",
-            )
+            open_to |= Q(department_id=viewer.department_id, person__isnull=True)
+        # The ids first (a person's open assignments are few): the page is then read by
+        # primary key, whatever the planner would have guessed about a semi-join.
+        ids = list(
+            Assignment.objects.filter(open_to, state="open")
+            .filter(incoming__agency_id=viewer.agency_id)
+            .values_list("incoming_id", flat=True)
+            .distinct()
+        )
+        mine = Q(pk__in=ids)
         return visible.filter(mine, state__in=open_states)
     if box == "overdue":
         return visible.filter(
@@ -106,8 +119,26 @@ def incoming_box(*, viewer: Person, box: str) -> QuerySet[IncomingDocument]:
     return visible.exclude(state=IncomingState.MERGED)
 
 
+COUNT_CAP = 1000
+
+
+class CappedCount(int):
+    """A navigation count that stopped at COUNT_CAP: an int (sums, comparisons) shown as
+    "999+". Counting every row of a big box costs hundreds of milliseconds at a million
+    documents, on every page; nobody needs the exact figure past a thousand."""
+
+    def __str__(self) -> str:
+        return f"{COUNT_CAP - 1}+"
+
+
 def incoming_box_counts(*, viewer: Person) -> dict[str, int]:
-    return {box: incoming_box(viewer=viewer, box=box).count() for box in BOXES if box != "all"}
+    counts = {}
+    for box in BOXES:
+        if box == "all":
+            continue
+        n = incoming_box(viewer=viewer, box=box).order_by()[:COUNT_CAP].count()
+        counts[box] = CappedCount(n) if n >= COUNT_CAP else n
+    return counts
 
 
 def incoming_filter(qs: QuerySet, *, filters: dict) -> QuerySet:
@@ -160,7 +191,9 @@ def incoming_page(
     else:
         if cursor:
             rank, last_id = decode_cursor(cursor, 2)
-            qs = qs.filter(Q(urgency_rank__lt=rank) | Q(urgency_rank=rank, id__lt=last_id))
+            # A row comparison, (rank, id) < (r, i): PostgreSQL starts the index scan at the
+            # cursor instead of filtering every row before it.
+            qs = qs.filter(TupleLessThan(Tuple(F("urgency_rank"), F("id")), (rank, last_id)))
         rows = list(qs.order_by("-urgency_rank", "-id")[: limit + 1])
         make = lambda r: encode_cursor(r.urgency_rank, r.id)  # noqa: E731
     next_cursor = None

@@ -604,3 +604,127 @@ def _end_of_day(day):
     if day is None:
         return None
     return timezone.make_aware(dt.datetime.combine(day, dt.time(23, 59, 59)))
+
+
+# --- the sender's recall, reminders and replacements (outgoing documents on this installation) --
+
+STATUS_RECALL_AGREED, STATUS_RECALL_REFUSED = "15", "16"
+
+
+def incoming_recall(*, incoming: IncomingDocument, reason: str, actor=None) -> str:
+    """The sender recalls (thu hồi) what it sent. Decided under the row lock, so a clerk who
+    accepts at the same moment is either before (recall order) or after (nothing to accept):
+    not yet accepted → withdrawn from the reception queue ("withdrawn"); accepted → a recall
+    order the clerk answers with 15/16 ("requested"); rejected or already gone → "none".
+    `actor` is the sender's person, shown on the recipient's timeline."""
+    with transaction.atomic():
+        incoming = IncomingDocument.objects.select_for_update().get(pk=incoming.pk)
+        if incoming.state == IncomingState.MERGED and incoming.merged_into_id:
+            incoming = IncomingDocument.objects.select_for_update().get(pk=incoming.merged_into_id)
+        if incoming.state == IncomingState.RECEIVED:
+            incoming.state = IncomingState.WITHDRAWN
+            incoming.recall_reason = reason[:1000]
+            incoming.save(update_fields=["state", "recall_reason"])
+            _event(incoming, actor=actor, kind="withdrawn", text=reason)
+            outcome = "withdrawn"
+        elif incoming.state in (
+            IncomingState.REJECTED,
+            IncomingState.WITHDRAWN,
+            IncomingState.MERGED,
+        ):
+            return "none"
+        elif incoming.recall_requested_at is not None:
+            return "requested"
+        else:
+            incoming.recall_requested_at = timezone.now()
+            incoming.recall_reason = reason[:1000]
+            incoming.save(update_fields=["recall_requested_at", "recall_reason"])
+            _event(incoming, actor=actor, kind="recall_requested", text=reason)
+            outcome = "requested"
+        audit_record(
+            actor=actor,
+            action="incoming.recall",
+            obj=incoming,
+            agency_id=incoming.agency_id,
+            details={"outcome": outcome, "reason": reason},
+        )
+    return outcome
+
+
+def incoming_recall_answer(
+    *, actor: Person, incoming: IncomingDocument, agree: bool, text: str = ""
+) -> IncomingDocument:
+    """The recipient answers a recall order: 15 agree (the document is withdrawn) or 16 refuse
+    (a reason is required)."""
+    text = (text or "").strip()
+    if not agree and not text:
+        raise ValidationFailed(
+            "Phải nêu lý do từ chối thu hồi.", errors={"text": ["Lý do là bắt buộc."]}
+        )
+    with transaction.atomic():
+        incoming = IncomingDocument.objects.select_for_update().get(pk=incoming.pk)
+        _require_role(actor, incoming.agency, Role.CLERK, Role.LEADER)
+        if incoming.recall_requested_at is None:
+            raise Conflict("Không có yêu cầu thu hồi nào cho văn bản này.")
+        if incoming.recall_answer:
+            raise Conflict("Đã trả lời yêu cầu thu hồi.")
+        incoming.recall_answer = STATUS_RECALL_AGREED if agree else STATUS_RECALL_REFUSED
+        fields = ["recall_answer"]
+        if agree:
+            incoming.state = IncomingState.WITHDRAWN
+            fields.append("state")
+        incoming.save(update_fields=fields)
+        _event(
+            incoming,
+            actor=actor,
+            kind="recall_agreed" if agree else "recall_refused",
+            status_code=incoming.recall_answer,
+            text=text,
+        )
+        audit_record(
+            actor=actor,
+            action="incoming.recall_answer",
+            obj=incoming,
+            details={"agree": agree, "text": text},
+        )
+    return incoming
+
+
+def incoming_remind(*, incoming: IncomingDocument, text: str, actor=None) -> TimelineEvent:
+    """Nhắc nhở from the sender: an entry on the recipient's timeline (e-mail and SMS come with
+    the notifications work). `actor` is the sender's person."""
+    with transaction.atomic():
+        event = TimelineEvent.objects.create(
+            incoming=incoming,
+            occurred_at=timezone.now(),
+            actor=actor,
+            kind="reminder",
+            text=text,
+        )
+        audit_record(
+            actor=actor,
+            action="incoming.reminder",
+            obj=incoming,
+            agency_id=incoming.agency_id,
+            details={"text": text},
+        )
+    return event
+
+
+def incoming_link_previous(
+    *, incoming: IncomingDocument, previous: IncomingDocument, relation: str
+) -> IncomingDocument:
+    """A replacement or update links the new document to the one it follows, both timelines
+    say so. Idempotent (a retried delivery links once)."""
+    with transaction.atomic():
+        incoming = IncomingDocument.objects.select_for_update().get(pk=incoming.pk)
+        if incoming.replaces_id == previous.pk:
+            return incoming
+        if previous.agency_id != incoming.agency_id:
+            raise ValidationFailed("Hai văn bản không thuộc cùng một cơ quan nhận.")
+        incoming.replaces = previous
+        incoming.relation = relation
+        incoming.save(update_fields=["replaces", "relation"])
+        _event(incoming, actor=None, kind="replaces", text=relation, previous=previous.pk)
+        _event(previous, actor=None, kind="replaces", text=relation, replaced_by=incoming.pk)
+    return incoming

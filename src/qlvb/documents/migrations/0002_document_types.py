@@ -2,48 +2,12 @@
 
 from django.db import migrations
 
-TYPES = [
-    ("Nghị quyết", "NQ"),
-    ("Quyết định", "QĐ"),
-    ("Chỉ thị", "CT"),
-    ("Quy chế", "QC"),
-    ("Quy định", "QyĐ"),
-    ("Thông cáo", "TC"),
-    ("Thông báo", "TB"),
-    ("Hướng dẫn", "HD"),
-    ("Chương trình", "CTr"),
-    ("Kế hoạch", "KH"),
-    ("Phương án", "PA"),
-    ("Đề án", "ĐA"),
-    ("Dự án", "DA"),
-    ("Báo cáo", "BC"),
-    ("Biên bản", "BB"),
-    ("Tờ trình", "TTr"),
-    ("Hợp đồng", "HĐ"),
-    ("Công điện", "CĐ"),
-    ("Bản ghi nhớ", "BGN"),
-    ("Bản thỏa thuận", "BTT"),
-    ("Giấy ủy quyền", "GUQ"),
-    ("Giấy mời", "GM"),
-    ("Giấy giới thiệu", "GGT"),
-    ("Giấy nghỉ phép", "GNP"),
-    ("Phiếu gửi", "PG"),
-    ("Phiếu chuyển", "PC"),
-    ("Phiếu báo", "PB"),
-    ("Công văn", ""),
-    ("Thư công", ""),
-    ("Bản sao y", "SY"),
-    ("Bản trích sao", "TrS"),
-    ("Bản sao lục", "SL"),
-]
-
 
 def load(apps, schema_editor):
-    DocumentType = apps.get_model("documents", "DocumentType")
-    for order, (name, abbreviation) in enumerate(TYPES, start=1):
-        DocumentType.objects.update_or_create(
-            name=name, defaults={"abbreviation": abbreviation, "sort_order": order}
-        )
+    # The list lives in qlvb.documents.defaults so tests and `qlvb demo` can restore it.
+    from qlvb.documents.defaults import ensure_document_types
+
+    ensure_document_types(apps.get_model("documents", "DocumentType"))
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,107 @@
+"""The outgoing pages from the outside: draft form, document page actions, tracking, register."""
+
+import pytest
+from django.urls import reverse
+
+from qlvb.incoming.models import IncomingDocument
+from qlvb.outgoing.models import OutgoingDocument
+
+from .conftest import client_for, pdf
+from .flow import issue, to_signed
+
+pytestmark = pytest.mark.django_db
+
+
+def test_draft_form_to_issued_through_the_pages(people, recipients, cong_van):
+    specialist = client_for(people["specialist"])
+    assert specialist.get(reverse("outgoing:create")).status_code == 200
+    response = specialist.post(
+        reverse("outgoing:create"),
+        {
+            "document_type": cong_van.pk,
+            "subject": "V/v báo cáo tình hình",
+            "urgency": "khan",
+            "confidentiality": "thuong",
+            "signer": people["signer"].pk,
+            "drafting_department": people["kgvx"].pk,
+            "agencies": [r["agency"].pk for r in recipients],
+            "medium": "electronic",
+            "paper_lines": "Lưu: VT, KGVX",
+            "files": [pdf(2)],
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    outgoing = OutgoingDocument.objects.get()
+    assert outgoing.recipients.count() == 4
+    page = specialist.get(reverse("outgoing:detail", args=[outgoing.pk])).content.decode()
+    assert "V/v báo cáo tình hình" in page and "Trình duyệt" in page
+    specialist.post(reverse("outgoing:action", args=[outgoing.pk, "submit"]))
+    for key in ("head", "office_leader", "signer"):
+        reviewer = client_for(people[key])
+        html = reviewer.get(reverse("outgoing:detail", args=[outgoing.pk])).content.decode()
+        assert 'data-testid="approve"' in html
+        reviewer.post(reverse("outgoing:action", args=[outgoing.pk, "approve"]), {"comment": "OK"})
+    client_for(people["signer"]).post(reverse("outgoing:action", args=[outgoing.pk, "sign"]))
+    clerk = client_for(people["clerk"])
+    listed = clerk.get(reverse("outgoing:list") + "?box=to_issue").content.decode()
+    assert "V/v báo cáo tình hình" in listed
+    issued = clerk.post(reverse("outgoing:action", args=[outgoing.pk, "issue"]))
+    assert issued["Location"] == reverse("outgoing:tracking", args=[outgoing.pk])
+    outgoing.refresh_from_db()
+    assert outgoing.state == "issued" and outgoing.document.code_notation == "UBND-KGVX"
+    tracking = clerk.get(issued["Location"]).content.decode()
+    assert tracking.count('data-testid="delivery"') == 3
+    assert "Lưu: VT, KGVX" in tracking
+
+
+def test_bad_draft_form_shows_errors_and_creates_nothing(people, recipients, cong_van):
+    response = client_for(people["specialist"]).post(
+        reverse("outgoing:create"),
+        {
+            "document_type": cong_van.pk,
+            "subject": "V/v mật",
+            "urgency": "thuong",
+            "confidentiality": "mat",
+            "signer": people["signer"].pk,
+            "agencies": [recipients[0]["agency"].pk],
+            "medium": "electronic",
+        },
+    )
+    assert response.status_code == 200
+    assert "chỉ phát hành bản giấy" in response.content.decode()
+    assert not OutgoingDocument.objects.exists()
+
+
+def test_tracking_filters_reminder_and_recall_answer_page(people, recipients, cong_van):
+    pk = to_signed(people, [{"agency_id": r["agency"].pk} for r in recipients], doc_type=cong_van)
+    issue(people, pk)
+    clerk = client_for(people["clerk"])
+    page = clerk.get(reverse("outgoing:tracking", args=[pk]) + "?filter=not_accepted")
+    assert page.content.decode().count('data-testid="delivery"') == 3
+    reminded = clerk.post(reverse("outgoing:action", args=[pk, "remind"]), follow=True)
+    assert "3" in reminded.content.decode()
+    # accept one, recall, the recipient answers from the page
+    first = recipients[0]
+    doc = IncomingDocument.objects.get(agency=first["agency"])
+    client_for(first["clerk"]).post(reverse("incoming:action", args=[doc.pk, "accept"]))
+    clerk.post(reverse("outgoing:action", args=[pk, "recall"]), {"reason": "Sai sót"})
+    answer = client_for(first["clerk"]).post(
+        reverse("outgoing:recall_answer", args=[doc.pk]), {"agree": "1"}
+    )
+    assert answer.status_code == 302
+    doc.refresh_from_db()
+    assert doc.state == "withdrawn" and doc.recall_answer == "15"
+    year = doc.arrival_date.year
+    book = clerk.get(
+        reverse("outgoing:register_book")
+        + f"?date_from={year}-01-01&date_to={year}-12-31&format=xlsx"
+    )
+    assert book.status_code == 200 and book["Content-Type"].startswith("application/vnd")
+
+
+def test_other_agencies_cannot_open_the_pages(people, recipients, cong_van):
+    pk = to_signed(people, [{"agency_id": recipients[0]["agency"].pk}], doc_type=cong_van)
+    outsider = client_for(recipients[0]["clerk"])
+    assert outsider.get(reverse("outgoing:detail", args=[pk])).status_code == 404
+    assert outsider.get(reverse("outgoing:tracking", args=[pk])).status_code == 404
+    assert outsider.post(reverse("outgoing:action", args=[pk, "issue"])).status_code == 404

@@ -1,0 +1,142 @@
+"""Phrase lists the generator composes Vietnamese subjects (trích yếu), directions and results
+from. Plain data; no tabs, backslashes or line breaks (the PostgreSQL loader relies on it only
+for speed, it escapes anyway)."""
+
+ACTIONS = [
+    "Về việc triển khai thực hiện",
+    "Về việc tăng cường",
+    "Về việc báo cáo kết quả thực hiện",
+    "Về việc đề nghị bổ sung kinh phí cho",
+    "Về việc góp ý dự thảo Kế hoạch",
+    "Về việc rà soát, tổng hợp",
+    "Về việc phê duyệt danh mục",
+    "Về việc đôn đốc thực hiện",
+    "Về việc hướng dẫn thực hiện",
+    "Về việc tổ chức hội nghị sơ kết",
+    "Về việc kiểm tra, giám sát",
+    "Về việc chấn chỉnh",
+    "Về việc cung cấp thông tin phục vụ",
+    "Về việc giao chỉ tiêu",
+    "Về việc điều chỉnh",
+    "Kế hoạch tổ chức",
+    "Thông báo kết luận của Chủ tịch UBND tỉnh về",
+    "Hướng dẫn",
+    "Báo cáo tình hình",
+    "Đề nghị hỗ trợ",
+]
+
+TOPICS = [
+    "công tác chuyển đổi số",
+    "phòng, chống thiên tai và tìm kiếm cứu nạn",
+    "Chương trình mục tiêu quốc gia xây dựng nông thôn mới",
+    "cải cách hành chính",
+    "quản lý, sử dụng đất đai",
+    "phòng cháy, chữa cháy rừng mùa khô",
+    "tiêm chủng mở rộng",
+    "giải ngân kế hoạch vốn đầu tư công",
+    "bảo đảm trật tự an toàn giao thông",
+    "bảo vệ môi trường và xử lý chất thải rắn",
+    "tuyển sinh đầu cấp",
+    "thu ngân sách nhà nước",
+    "chính sách đối với người có công với cách mạng",
+    "quy hoạch sử dụng đất",
+    "Đề án 06 về phát triển ứng dụng dữ liệu dân cư",
+    "phòng, chống bệnh dịch tả lợn châu Phi",
+    "xử lý vi phạm trật tự xây dựng",
+    "bồi thường, hỗ trợ và tái định cư",
+    "tinh giản biên chế",
+    "thi đua, khen thưởng",
+    "phát triển cây cà phê bền vững",
+    "giảm nghèo bền vững vùng đồng bào dân tộc thiểu số",
+    "cấp giấy chứng nhận quyền sử dụng đất",
+    "dịch vụ công trực tuyến toàn trình",
+    "phòng, chống tham nhũng, tiêu cực",
+    "bảo đảm an toàn hồ đập mùa mưa lũ",
+    "quản lý giá và thị trường dịp Tết Nguyên đán",
+    "tổ chức kỳ thi tốt nghiệp trung học phổ thông",
+    "an toàn thực phẩm",
+    "sắp xếp đơn vị hành chính cấp xã",
+]
+
+SCOPES = [
+    "trên địa bàn tỉnh",
+    "tại các huyện, thị xã, thành phố",
+    "trong các cơ quan hành chính nhà nước",
+    "năm {year}",
+    "quý {quarter} năm {year}",
+    "6 tháng đầu năm {year}",
+    "giai đoạn 2021-2025",
+    "tháng {month}/{year}",
+    "",
+]
+
+DIRECTIONS = [
+    "Giao chủ trì tham mưu, báo cáo UBND tỉnh trước thời hạn.",
+    "Đề nghị nghiên cứu, đề xuất xử lý theo quy định.",
+    "Chủ trì, phối hợp các đơn vị liên quan triển khai thực hiện.",
+    "Tổng hợp, báo cáo kết quả đúng thời hạn.",
+    "Kiểm tra, rà soát và tham mưu văn bản trả lời.",
+    "Theo dõi, đôn đốc thực hiện.",
+]
+
+RESULTS = [
+    "Đã tham mưu văn bản trả lời.",
+    "Đã báo cáo kết quả thực hiện.",
+    "Đã tổng hợp, gửi báo cáo.",
+    "Đã triển khai thực hiện xong.",
+    "Đã lưu hồ sơ, không phát sinh công việc.",
+]
+
+REJECT_REASONS = [
+    "Gửi nhầm cơ quan.",
+    "Văn bản thiếu chữ ký số.",
+    "Tệp đính kèm không mở được.",
+    "Văn bản đã nhận trước đó.",
+]
+
+PROGRESS_NOTES = [
+    "Đang tổng hợp số liệu từ các đơn vị.",
+    "Đang dự thảo văn bản trả lời.",
+    "Đã làm việc với các đơn vị liên quan.",
+]
+
+PLACES = [
+    "An",
+    "Bình",
+    "Châu",
+    "Đông",
+    "Đức",
+    "Hòa",
+    "Hưng",
+    "Khánh",
+    "Lạc",
+    "Lộc",
+    "Minh",
+    "Nam",
+    "Nghĩa",
+    "Phong",
+    "Phú",
+    "Phước",
+    "Quang",
+    "Sơn",
+    "Tân",
+    "Thành",
+    "Thắng",
+    "Thịnh",
+    "Thuận",
+    "Tiến",
+    "Trung",
+    "Vĩnh",
+    "Xuân",
+    "Yên",
+    "Ea Tu",
+    "Ea Kao",
+    "Cư Ebur",
+    "Ea Nuôl",
+    "Krông Jing",
+    "Dray Sáp",
+    "Ea Bông",
+    "Hòa Phú",
+    "Ea Tiêu",
+    "Cư Pơng",
+]
