@@ -117,7 +117,10 @@ class Document(TimeStamped):
         verbose_name = "văn bản"
         verbose_name_plural = "văn bản"
         indexes = [
-            models.Index(fields=["agency", "organ_name", "code_number", "issued_date"]),
+            # The duplicate warning (Phụ lục VI III.1.h) looks documents up by these.
+            models.Index(
+                fields=["agency", "code_number", "issued_date"], name="document_number_lookup"
+            ),
         ]
 
     def __str__(self) -> str:

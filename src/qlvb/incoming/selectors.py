@@ -61,13 +61,15 @@ def incoming_duplicates(*, agency, organ_name, code_number, code_notation, issue
     """Already registered with the same sender, number/notation and date (Phụ lục VI III.1.h)."""
     if not (code_number or code_notation):
         return IncomingDocument.objects.none()
+    from qlvb.documents.models import Document
+
+    # Drive from the documents' (agency, code_number, issued_date) index: the few rows it
+    # finds are then compared case-insensitively, instead of scanning the agency's documents.
+    candidates = Document.objects.filter(
+        agency=agency, code_number=code_number or "", issued_date=issued_date
+    ).filter(organ_name__iexact=organ_name or "", code_notation__iexact=code_notation or "")
     return IncomingDocument.objects.filter(
-        agency=agency,
-        arrival_number__isnull=False,
-        document__organ_name__iexact=organ_name or "",
-        document__code_number=code_number or "",
-        document__code_notation__iexact=code_notation or "",
-        document__issued_date=issued_date,
+        document_id__in=candidates.values("id"), arrival_number__isnull=False
     )
 
 

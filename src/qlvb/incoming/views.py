@@ -223,6 +223,8 @@ def detail_view(request, pk: int):
             else []
         ),
         "kinds": AssignmentKind.choices,
+        "is_clerk": is_clerk,
+        "is_leader": is_leader,
     }
     return render(request, "incoming/detail.html", context)
 

@@ -137,3 +137,29 @@ def test_navigation_counts_what_waits_for_the_clerk(office, sender, people):
         'data-testid="nav-count-incoming"'
         not in signed_in(people["specialist"]).get(reverse("web:home")).content.decode()
     )
+
+
+def test_recall_order_is_answered_from_the_document_page(office, sender, people):
+    from django.utils import timezone
+
+    from qlvb.incoming import services
+
+    incoming = services.incoming_accept(
+        actor=people["clerk"],
+        incoming=services.incoming_deliver(
+            agency=office,
+            metadata={"subject": "V/v thu hồi"},
+            uploads=[],
+            origin_reference="r1",
+            sender=sender,
+        ),
+    )
+    IncomingDocument.objects.filter(pk=incoming.pk).update(
+        recall_requested_at=timezone.now(), recall_reason="Ban hành nhầm"
+    )
+    html = (
+        signed_in(people["clerk"])
+        .get(reverse("incoming:detail", args=[incoming.pk]))
+        .content.decode()
+    )
+    assert 'data-testid="recall-order"' in html and "Ban hành nhầm" in html
