@@ -11,6 +11,7 @@ from ninja import NinjaAPI
 from qlvb.accounts.auth import api_auth
 from qlvb.agencies.api import router as agencies_router
 from qlvb.core.api import install_problem_handlers
+from qlvb.directives.api import router as directives_router
 from qlvb.documents.api import router as documents_router
 from qlvb.incoming.api import router as incoming_router
 from qlvb.jobs.api import router as jobs_router
@@ -46,3 +47,4 @@ api.add_router("/", jobs_router)
 api.add_router("/", incoming_router)
 api.add_router("/", documents_router)
 api.add_router("/", outgoing_router)
+api.add_router("/", directives_router)

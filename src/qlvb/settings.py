@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "qlvb.incoming",
     "qlvb.outgoing",
     "qlvb.scale",
+    "qlvb.directives",
     "qlvb.web",
 ]
 

@@ -3,6 +3,7 @@ from django.urls import include, path
 from qlvb.api import api
 
 urlpatterns = [
+    path("nhiem-vu/", include("qlvb.directives.urls")),
     path("", include("qlvb.web.urls")),
     path("van-ban-den/", include("qlvb.incoming.urls")),
     path("van-ban-di/", include("qlvb.outgoing.urls")),

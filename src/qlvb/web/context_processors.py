@@ -27,7 +27,12 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "exchange", _("Interconnection"), "bi-arrow-left-right", ("exchange:list", "web:exchange")
     ),
-    Section("tasks", _("Tasks"), "bi-list-check", ("directives:list", "web:tasks")),
+    Section(
+        "tasks",
+        _("Tasks"),
+        "bi-list-check",
+        ("directives:tracking", "directives:list", "web:tasks"),
+    ),
     Section("reports", _("Reports"), "bi-bar-chart", ("reports:index", "web:reports")),
     Section("search", _("Search"), "bi-search", ("search:index", "web:search")),
     Section("directory", _("Directory"), "bi-buildings", ("agencies:list",)),

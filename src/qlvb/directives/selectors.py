@@ -1,0 +1,165 @@
+"""Every read of tasks, scoped to what the viewer may see.
+
+An agency sees the tasks given to it (chủ trì or phối hợp) and those it gave; tracking officers
+and the leaders of the province (UBND tỉnh, Văn phòng UBND tỉnh) see every task."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+
+from qlvb.agencies.models import Agency, AgencyLevel, Role
+from qlvb.directives.models import Task, TaskCooperation, TaskPeriod, Urge
+from qlvb.directives.status import STATUS_ORDER, STATUS_RANK, Status, status_expression, status_q
+
+# The province office's own code shape (QĐ 20/2020: 000.00.01.Lnn under UBND tỉnh 000.00.00.Lnn).
+PROVINCE_OFFICE_PREFIX = "000.00.01."
+
+
+def is_province_leadership_agency(agency: Agency | None) -> bool:
+    if agency is None:
+        return False
+    return agency.level == AgencyLevel.PROVINCE or agency.code.startswith(PROVINCE_OFFICE_PREFIX)
+
+
+def can_oversee(viewer) -> bool:
+    """Sees every task and may urge any agency: the installation administrator, a tracking
+    officer, a leader of UBND tỉnh or its Office."""
+    if not getattr(viewer, "is_authenticated", False) or getattr(viewer, "is_token", False):
+        return False
+    if viewer.is_superuser or viewer.has_role(Role.TRACKING):
+        return True
+    return viewer.has_role(Role.LEADER) and is_province_leadership_agency(viewer.agency)
+
+
+def task_visible(*, viewer) -> QuerySet[Task]:
+    if can_oversee(viewer):
+        return Task.objects.all()
+    agency_id = getattr(viewer, "agency_id", None)
+    if agency_id is None:
+        return Task.objects.none()
+    cooperating = TaskCooperation.objects.filter(task=OuterRef("pk"), agency_id=agency_id)
+    return Task.objects.filter(
+        Q(lead_agency_id=agency_id) | Q(assigning_agency_id=agency_id) | Exists(cooperating)
+    )
+
+
+def period_visible(*, viewer) -> QuerySet[TaskPeriod]:
+    if can_oversee(viewer):
+        return TaskPeriod.objects.all()
+    agency_id = getattr(viewer, "agency_id", None)
+    if agency_id is None:
+        return TaskPeriod.objects.none()
+    cooperating = TaskCooperation.objects.filter(task=OuterRef("task_id"), agency_id=agency_id)
+    return TaskPeriod.objects.filter(
+        Q(lead_agency_id=agency_id) | Q(assigning_agency_id=agency_id) | Exists(cooperating)
+    )
+
+
+def task_get(*, viewer, pk: int) -> Task | None:
+    return (
+        task_visible(viewer=viewer)
+        .select_related(
+            "assigning_agency",
+            "assigned_by",
+            "lead_agency",
+            "lead_department",
+            "source_document",
+            "parent",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def _in_range(qs, date_from: dt.date | None, date_to: dt.date | None):
+    # A period belongs to the reporting period it starts in (the work given in that period).
+    if date_from:
+        qs = qs.filter(starts_at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(starts_at__date__lte=date_to)
+    return qs
+
+
+def tracking_counts(
+    *,
+    viewer,
+    now: dt.datetime,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    given_by_me: bool = False,
+) -> list[dict]:
+    """Per lead agency: how many task periods in each status, computed in SQL (one grouped
+    query). Sub-tasks are the lead unit's own split and are not counted."""
+    qs = _in_range(period_visible(viewer=viewer).filter(is_top=True), date_from, date_to)
+    if given_by_me:
+        qs = qs.filter(assigning_agency_id=viewer.agency_id)
+    aggregates = {s.value: Count("id", filter=status_q(s, now)) for s in Status}
+    rows = list(qs.values("lead_agency_id").annotate(total=Count("id"), **aggregates).order_by())
+    names = dict(
+        Agency.objects.filter(pk__in=[r["lead_agency_id"] for r in rows]).values_list("pk", "name")
+    )
+    for row in rows:
+        row["agency_name"] = names.get(row["lead_agency_id"], "")
+        done = row[Status.DONE_ON_TIME] + row[Status.DONE_LATE]
+        row["done"] = done
+        row["on_time_rate"] = round(100 * row[Status.DONE_ON_TIME] / done, 1) if done else None
+    rows.sort(key=lambda r: (-r[Status.OVERDUE], r["agency_name"]))
+    return rows
+
+
+def _rank_expression():
+    return Case(
+        *[When(status=Value(s.value), then=Value(STATUS_RANK[s.value])) for s in STATUS_ORDER],
+        output_field=IntegerField(),
+    )
+
+
+def period_list(
+    *,
+    viewer,
+    now: dt.datetime,
+    agency: Agency | None = None,
+    status: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    include_sub_tasks: bool = False,
+    role: str | None = None,
+) -> QuerySet[TaskPeriod]:
+    """Task periods with their computed `status`, overdue first, then by deadline.
+    `role`: "lead" (given to the viewer's agency), "given" (given by it)."""
+    qs = period_visible(viewer=viewer)
+    if not include_sub_tasks:
+        qs = qs.filter(is_top=True)
+    if agency is not None:
+        qs = qs.filter(lead_agency=agency)
+    if role == "lead":
+        qs = qs.filter(lead_agency_id=viewer.agency_id)
+    elif role == "given":
+        qs = qs.filter(assigning_agency_id=viewer.agency_id)
+    if status:
+        qs = qs.filter(status_q(status, now))
+    qs = _in_range(qs, date_from, date_to)
+    return (
+        qs.annotate(status=status_expression(now))
+        .annotate(status_rank=_rank_expression())
+        .select_related("task", "lead_agency", "task__assigning_agency")
+        .order_by("status_rank", "effective_due_at", "id")
+    )
+
+
+def task_queue(*, viewer) -> QuerySet[Task]:
+    """Nhiệm vụ mới giao cho cơ quan mình, chưa tiếp nhận."""
+    if getattr(viewer, "agency_id", None) is None:
+        return Task.objects.none()
+    return Task.objects.filter(
+        lead_agency_id=viewer.agency_id, received_at__isnull=True, parent__isnull=True
+    ).order_by("-id")
+
+
+def urges_for_agency(*, viewer, agency_id: int) -> QuerySet[Urge]:
+    qs = Urge.objects.filter(agency_id=agency_id).select_related("task", "urged_by")
+    if can_oversee(viewer) or viewer.agency_id == agency_id:
+        return qs
+    return qs.filter(task__assigning_agency_id=viewer.agency_id)

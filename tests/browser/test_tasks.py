@@ -1,0 +1,69 @@
+"""A leader assigns one task to several agencies in one action; the lead agency receives it
+and reports progress; the tracking officer sees the counts and urges (issue: task tracking)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "qlvb-demo-2026"
+
+
+def session(browser, live_server, username):
+    context = browser.new_context(
+        base_url=live_server.url, locale="vi-VN", viewport={"width": 1366, "height": 900}
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto("/tai-khoan/dang-nhap/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.press("input[name=password]", "Enter")
+    page.wait_for_url(f"{live_server.url}/")
+    return context, page
+
+
+def test_assign_to_several_agencies_and_an_agency_reports_progress(
+    chromium_browser, live_server, settings, artifacts
+):
+    from playwright.sync_api import expect
+
+    from qlvb.directives.models import ProgressReport, Task
+
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    call_command("demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    leader_ctx, leader = session(chromium_browser, live_server, "lanhdao.vpubnd")
+    leader.goto("/nhiem-vu/")
+    leader.get_by_test_id("create-link").click()
+    leader.fill("#id_title", "Triển khai Thông báo kết luận giao ban tháng 3")
+    leader.select_option("#id_agencies", ["000.00.05.H15", "000.00.06.H15"])
+    due = timezone.localtime() + dt.timedelta(days=14)
+    leader.fill("#id_due_at", due.strftime("%Y-%m-%dT%H:%M"))
+    leader.fill("#id_source_text", "Thông báo số 501/TB-VPUBND")
+    leader.get_by_test_id("submit-tasks").click()
+    expect(leader.get_by_test_id("tracking-table")).to_contain_text("Sở Tài chính")
+    expect(leader.get_by_test_id("tracking-table")).to_contain_text("Sở Y tế")
+    assert Task.objects.count() == 2
+    leader.screenshot(path=artifacts / "tasks-tracking.png", full_page=True)
+    leader_ctx.close()
+
+    stc_ctx, stc = session(chromium_browser, live_server, "lanhdao.stc")
+    stc.goto("/nhiem-vu/")
+    stc.get_by_test_id("queue").get_by_role("link").first.click()
+    stc.get_by_test_id("receive").click()
+    form = stc.get_by_test_id("progress-form")
+    form.locator("textarea[name=text]").fill("Đã giao Phòng Ngân sách chủ trì, đạt 30%")
+    form.locator("input[name=percent]").fill("30")
+    form.get_by_role("button").click()
+    expect(stc.get_by_test_id("progress-row")).to_contain_text("30%")
+    stc.screenshot(path=artifacts / "tasks-progress.png", full_page=True)
+    stc_ctx.close()
+    report = ProgressReport.objects.get()
+    assert report.percent == 30 and report.agency.short_name == "STC"
