@@ -16,6 +16,7 @@ from qlvb.documents.api import router as documents_router
 from qlvb.incoming.api import router as incoming_router
 from qlvb.jobs.api import router as jobs_router
 from qlvb.outgoing.api import router as outgoing_router
+from qlvb.search.api import router as search_router
 
 API_DESCRIPTION = """
 API của hệ thống Quản lý văn bản và điều hành (qlvb).
@@ -48,3 +49,4 @@ api.add_router("/", incoming_router)
 api.add_router("/", documents_router)
 api.add_router("/", outgoing_router)
 api.add_router("/", directives_router)
+api.add_router("/", search_router)

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "qlvb.outgoing",
     "qlvb.scale",
     "qlvb.directives",
+    "qlvb.search",
     "qlvb.web",
 ]
 

@@ -1,0 +1,44 @@
+"""PostgreSQL full-text search: `tsv` (folded words, `qlvb_vi` = simple + unaccent, GIN) finds,
+`tsv_exact` (as written, `simple`) ranks the matches that agree on the diacritics first. The
+tsquery text is built here from letters and digits only, each word single-quoted, and passed as
+a parameter: nothing typed is parsed as tsquery syntax."""
+
+from __future__ import annotations
+
+from qlvb.search.backends import SearchBackend
+from qlvb.search.query import ParsedQuery
+
+EXACT_WEIGHT = 2.0
+
+
+def _lexeme(word: str, prefix: bool = False) -> str:
+    return "'" + word.replace("'", "''").replace("\\", "\\\\") + "'" + (":*" if prefix else "")
+
+
+def tsquery_text(query: ParsedQuery, attr: str) -> str:
+    parts = []
+    for term in query.terms:
+        words = getattr(term, attr)
+        if len(words) > 1:
+            parts.append("(" + " <-> ".join(_lexeme(w) for w in words) + ")")
+        else:
+            parts.append(_lexeme(words[0], term.prefix))
+    return " & ".join(parts)
+
+
+class PostgresBackend(SearchBackend):
+    vendor = "postgresql"
+
+    def match_sql(self, query: ParsedQuery) -> tuple[str, list]:
+        return (
+            "search_entry.tsv @@ to_tsquery('qlvb_vi'::regconfig, %s)",
+            [tsquery_text(query, "folded")],
+        )
+
+    def rank_sql(self, query: ParsedQuery) -> tuple[str, list]:
+        return (
+            "(ts_rank(search_entry.tsv, to_tsquery('qlvb_vi'::regconfig, %s))"
+            f" + {EXACT_WEIGHT} * ts_rank(search_entry.tsv_exact,"
+            " to_tsquery('simple'::regconfig, %s)))",
+            [tsquery_text(query, "folded"), tsquery_text(query, "exact")],
+        )

@@ -1,0 +1,32 @@
+"""Background work of the search app: indexing a document, reading the text of a file."""
+
+from __future__ import annotations
+
+from qlvb.documents.models import Attachment
+from qlvb.jobs.registry import work_handler
+from qlvb.jobs.runner import PermanentError
+from qlvb.search import services
+from qlvb.search.extract import ExtractionError, extract_attachment
+from qlvb.search.models import IndexJob, TextExtraction
+
+
+@work_handler(IndexJob, atomic=True)
+def index_job(job: IndexJob):
+    services.index_document(document_id=job.document_id_value)
+
+
+@work_handler(TextExtraction)
+def extract_text(extraction: TextExtraction):
+    attachment = (
+        Attachment.objects.select_related("blob").filter(pk=extraction.attachment_id).first()
+    )
+    if attachment is None:
+        return
+    try:
+        result = extract_attachment(attachment)
+    except ExtractionError as exc:
+        raise PermanentError(str(exc)) from exc
+    TextExtraction.objects.filter(pk=extraction.pk).update(
+        method=result.method, text=result.text, chars=len(result.text)
+    )
+    services.index_document(document_id=extraction.document_id_value)

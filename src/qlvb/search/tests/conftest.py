@@ -1,0 +1,100 @@
+import datetime as dt
+import io
+import zipfile
+
+import pytest
+
+from qlvb.documents.services import Upload
+from qlvb.incoming import services as incoming_services
+from qlvb.incoming.tests.conftest import make_person, office, pdf, people, sender  # noqa: F401
+from qlvb.jobs.runner import run_due
+
+DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+def text_pdf(text: str) -> io.BytesIO:
+    """A PDF with a real text layer (Vietnamese, embedded TrueType font)."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    if "DejaVu" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("DejaVu", DEJAVU))
+    out = io.BytesIO()
+    page = canvas.Canvas(out)
+    page.setFont("DejaVu", 12)
+    for i, line in enumerate(text.splitlines()):
+        page.drawString(72, 770 - 16 * i, line)
+    page.save()
+    out.seek(0)
+    return out
+
+
+def docx(*paragraphs: str) -> io.BytesIO:
+    body = "".join(f"<w:p><w:r><w:t>{p}</w:t></w:r></w:p>" for p in paragraphs)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+            'content-types"/>',
+        )
+        archive.writestr(
+            "word/document.xml",
+            '<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.'
+            'openxmlformats.org/wordprocessingml/2006/main"><w:body>' + body + "</w:body>"
+            "</w:document>",
+        )
+    out.seek(0)
+    return out
+
+
+def xlsx(rows) -> io.BytesIO:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    out.seek(0)
+    return out
+
+
+_counter = iter(range(1, 10**6))
+
+
+def register(clerk, *, subject, notation="", number=None, uploads=None, **extra):
+    """A paper document registered by the clerk, indexed (the worker's jobs run here)."""
+    n = next(_counter)
+    metadata = {
+        "type_name": "Công văn",
+        "code_number": str(number or n),
+        "code_notation": notation or f"STC-NS{n}",
+        "issued_date": dt.date(2026, 3, 1) + dt.timedelta(days=n % 20),
+        "organ_name": "Sở Tài chính",
+        "subject": subject,
+        **extra,
+    }
+    incoming = incoming_services.incoming_register(
+        actor=clerk, metadata=metadata, uploads=uploads or [Upload(pdf(), "scan.pdf")]
+    )
+    run_due()
+    return incoming
+
+
+@pytest.fixture
+def index(people):  # noqa: F811
+    """A few documents in the office, indexed."""
+    clerk = people["clerk"]
+    return {
+        "decision": register(
+            clerk,
+            subject="Quyết định phê duyệt kế hoạch phát triển tỉnh Đắk Lắk",
+            number="2999",
+            notation="UBND-KGVX",
+            type_name="Quyết định",
+        ),
+        "folded": register(clerk, subject="Quyet dinh ve viec kiem tra (go khong dau)"),
+        "budget": register(clerk, subject="V/v đề nghị bổ sung kinh phí năm 2026", urgency="khan"),
+    }

@@ -1,0 +1,91 @@
+"""The search page, the API, the export and saved searches, from the outside."""
+
+import io
+
+import pytest
+from django.test import Client
+from openpyxl import load_workbook
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(person) -> Client:
+    client = Client()
+    client.force_login(person)
+    return client
+
+
+def test_search_page_finds_and_links(index, people):
+    client = signed_in(people["clerk"])
+    response = client.get("/tim-kiem/")
+    assert response.status_code == 200
+    page = client.get("/tim-kiem/", {"q": "dak lak"}).content.decode()
+    assert "Quyết định phê duyệt kế hoạch" in page
+    assert f'href="/van-ban-den/{index["decision"].pk}/"' in page
+    assert "bổ sung kinh phí" not in page
+
+
+def test_nav_points_to_the_search_page(people):
+    page = signed_in(people["clerk"]).get("/tim-kiem/").content.decode()
+    assert 'href="/tim-kiem/"' in page
+
+
+@pytest.mark.parametrize("q", ["!!!", "x" * 700, '"', "a OR b) AND (NEAR", "' OR 1=1 --"])
+def test_page_bad_input_is_a_message_never_a_500(index, people, q):
+    response = signed_in(people["clerk"]).get("/tim-kiem/", {"q": q})
+    assert response.status_code == 200
+
+
+def test_page_message_for_punctuation(index, people):
+    page = signed_in(people["clerk"]).get("/tim-kiem/", {"q": "?!*"}).content.decode()
+    assert "không có chữ hoặc số" in page
+
+
+def test_api_search_scoped_and_with_messages(index, people):
+    response = signed_in(people["clerk"]).get("/api/v1/search", {"q": "2999/ubnd-kgvx"})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["items"][0]["document_id"] == index["decision"].document_id
+    assert body["items"][0]["url"] == f"/van-ban-den/{index['decision'].pk}/"
+    outsider = signed_in(people["outsider"]).get("/api/v1/search", {"q": "quyet dinh"}).json()
+    assert outsider["count"] == 0 and outsider["items"] == []
+    bad = signed_in(people["clerk"]).get("/api/v1/search", {"q": "***"})
+    assert bad.status_code == 422
+    assert "chữ hoặc số" in bad.json()["detail"]
+    long = signed_in(people["clerk"]).get("/api/v1/search", {"q": "a" * 1000})
+    assert long.status_code == 422
+
+
+def test_api_needs_a_person(index):
+    assert Client().get("/api/v1/search", {"q": "x"}).status_code == 401
+
+
+def test_export_xlsx(index, people):
+    response = signed_in(people["clerk"]).get("/tim-kiem/xuat-excel/", {"q": "quyet dinh"})
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "Số, ký hiệu"
+    assert len(rows) == 3
+    assert {r[3] for r in rows[1:]} == {
+        index["decision"].document.subject,
+        index["folded"].document.subject,
+    }
+
+
+def test_saved_search_save_rerun_delete(index, people):
+    from qlvb.search.models import SavedSearch
+
+    client = signed_in(people["clerk"])
+    response = client.post("/tim-kiem/luu/", {"name": "Quyết định", "q": "quyet dinh"})
+    assert response.status_code == 302
+    saved = SavedSearch.objects.get(owner=people["clerk"])
+    assert saved.params == {"q": "quyet dinh"}
+    rerun = client.get(f"/tim-kiem/da-luu/{saved.pk}/")
+    assert rerun.status_code == 302 and "q=quyet+dinh" in rerun["Location"]
+    # Someone else's saved search is not theirs to run or delete.
+    other = signed_in(people["leader"])
+    assert other.get(f"/tim-kiem/da-luu/{saved.pk}/").status_code == 404
+    assert other.post(f"/tim-kiem/da-luu/{saved.pk}/xoa/").status_code == 404
+    assert client.post(f"/tim-kiem/da-luu/{saved.pk}/xoa/").status_code == 302
+    assert not SavedSearch.objects.exists()

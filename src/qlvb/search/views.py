@@ -1,0 +1,205 @@
+"""Tìm kiếm: the search page, the export of results, saved searches, a document's text state.
+Thin: parse the form, call the selectors and services, render."""
+
+from __future__ import annotations
+
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from qlvb.core.errors import DomainError
+from qlvb.search import selectors, services
+from qlvb.search.forms import SearchForm
+from qlvb.search.models import SavedSearch
+from qlvb.search.query import QueryError
+
+PAGE_SIZE = 50
+EXPORT_LIMIT = 5000
+
+
+def result_url(entry) -> str:
+    document = entry.document
+    incoming = getattr(document, "incoming", None)
+    if entry.direction == "incoming" and incoming is not None:
+        return reverse("incoming:detail", args=[incoming.pk])
+    outgoing = getattr(document, "outgoing", None)
+    if entry.direction == "outgoing" and outgoing is not None:
+        return reverse("outgoing:detail", args=[outgoing.pk])
+    return ""
+
+
+def _params(form) -> dict:
+    return {k: v for k, v in form.data.items() if k in services.SAVED_PARAMS and v}
+
+
+@login_required
+def index(request):
+    form = SearchForm(request.GET or None)
+    rows, total, error = [], None, ""
+    page = 1
+    searched = bool(request.GET)
+    if searched:
+        if form.is_valid():
+            page = form.cleaned_data.get("page") or 1
+            try:
+                rows, total = selectors.search_page(
+                    viewer=request.user,
+                    q=form.cleaned_data["q"],
+                    filters=form.filters(),
+                    sort=form.cleaned_data.get("sort") or "relevance",
+                    page=page,
+                    size=PAGE_SIZE,
+                )
+            except QueryError as exc:
+                error = exc.message
+        else:
+            error = _("Please correct the search conditions.")
+    params = _params(form) if searched else {}
+    states = selectors.text_states_for([e.document_id for e in rows])
+    results = [
+        {"entry": e, "url": result_url(e), "text_state": states.get(e.document_id, "none")}
+        for e in rows
+    ]
+    context = {
+        "form": form,
+        "results": results,
+        "total": total,
+        "error": error,
+        "page": page,
+        "has_next": total is not None and page * PAGE_SIZE < total,
+        "next_query": urlencode({**params, "page": page + 1}),
+        "prev_query": urlencode({**params, "page": page - 1}),
+        "export_query": urlencode(params),
+        "saved": SavedSearch.objects.filter(owner=request.user),
+        "params": params,
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "search/_results.html", context)
+    return render(request, "search/index.html", context)
+
+
+COLUMNS = [
+    ("Số, ký hiệu", 20),
+    ("Ngày", 12),
+    ("Loại", 14),
+    ("Trích yếu", 60),
+    ("Cơ quan ban hành", 30),
+    ("Hướng", 12),
+    ("Trạng thái", 18),
+]
+
+
+@login_required
+def export(request):
+    """Kết quả tìm kiếm as XLSX (the first EXPORT_LIMIT rows, in the page's order)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    form = SearchForm(request.GET)
+    if not form.is_valid():
+        raise QueryError("Điều kiện tìm kiếm không hợp lệ.")
+    qs = selectors.search(
+        viewer=request.user,
+        q=form.cleaned_data["q"],
+        filters=form.filters(),
+        sort=form.cleaned_data.get("sort") or "relevance",
+    )
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Kết quả tìm kiếm")
+    for index, (_title, width) in enumerate(COLUMNS):
+        sheet.column_dimensions[chr(ord("A") + index)].width = width
+    from openpyxl.cell import WriteOnlyCell
+
+    header = []
+    for title, _width in COLUMNS:
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = Font(bold=True)
+        header.append(cell)
+    sheet.append(header)
+    for entry in qs[:EXPORT_LIMIT]:
+        document = entry.document
+        sheet.append(
+            [
+                document.number_and_notation,
+                entry.doc_date.strftime("%d/%m/%Y") if entry.doc_date else "",
+                document.type_name,
+                document.subject,
+                document.organ_name,
+                entry.get_direction_display(),
+                _state_label(entry),
+            ]
+        )
+    out = io.BytesIO()
+    book.save(out)
+    response = HttpResponse(
+        out.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="ket-qua-tim-kiem.xlsx"'
+    return response
+
+
+def _state_label(entry) -> str:
+    from qlvb.incoming.models import IncomingState
+    from qlvb.outgoing.models import OutgoingState
+
+    incoming = entry.direction == "incoming"
+    choices = dict(IncomingState.choices if incoming else OutgoingState.choices)
+    return str(choices.get(entry.state, entry.state))
+
+
+@login_required
+@require_POST
+def save(request):
+    form = SearchForm(request.POST)
+    form.is_valid()
+    try:
+        services.saved_search_create(
+            actor=request.user, name=request.POST.get("name", ""), params=_params(form)
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The search was saved."))
+    return redirect(reverse("search:index") + "?" + urlencode(_params(form)))
+
+
+@login_required
+@require_POST
+def delete(request, pk: int):
+    services.saved_search_delete(actor=request.user, pk=pk)
+    messages.success(request, _("The saved search was deleted."))
+    return redirect("search:index")
+
+
+@login_required
+def rerun(request, pk: int):
+    saved = SavedSearch.objects.filter(owner=request.user, pk=pk).first()
+    if saved is None:
+        raise Http404
+    return redirect(reverse("search:index") + "?" + urlencode(saved.params))
+
+
+@login_required
+def text_state(request, document_id: int):
+    """Lấy chữ từ tệp: whether each file's text is indexed, pending or failed."""
+    entry = selectors.entry_visible_get(viewer=request.user, document_id=document_id)
+    if entry is None:
+        raise Http404
+    return render(
+        request,
+        "search/text_state.html",
+        {
+            "entry": entry,
+            "url": result_url(entry),
+            "extractions": selectors.extraction_states(document_id=document_id),
+            "overall": selectors.document_text_state(document_id=document_id),
+        },
+    )
