@@ -54,3 +54,25 @@ def _unsatisfiable(size: int) -> HttpResponse:
     response = HttpResponse(status=416)
     response["Content-Range"] = f"bytes */{size}"
     return response
+
+
+def attachment_response(request: HttpRequest, attachment, *, actor, inline: bool = False):
+    """Serve an attachment the caller has already found through a scoped selector. Audited
+    once per view or download, not for every range a PDF viewer asks for."""
+    from qlvb.audit.services import audit_record
+
+    range_header = request.headers.get("Range", "")
+    if not range_header or range_header.startswith("bytes=0-"):
+        audit_record(
+            actor=actor,
+            action="attachment.view" if inline else "attachment.download",
+            obj=attachment,
+            details={"document": attachment.document_id},
+        )
+    return blob_response(
+        request,
+        attachment.blob,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+        inline=inline,
+    )

@@ -14,7 +14,7 @@ from ninja.files import UploadedFile
 
 from qlvb.audit.services import audit_record
 from qlvb.core.errors import NotFound, PermissionDenied
-from qlvb.documents.http import blob_response
+from qlvb.documents.http import attachment_response
 from qlvb.documents.selectors import attachment_get
 from qlvb.documents.services import Upload
 from qlvb.incoming import selectors, services
@@ -376,18 +376,4 @@ def assignment_complete(request, pk: int, payload: ResultIn):
 def attachment_content(request, pk: int, inline: bool = False):
     viewer = _person(request)
     attachment = attachment_get(viewer=viewer, pk=pk)
-    if not request.headers.get("Range") or request.headers.get("Range", "").startswith("bytes=0-"):
-        # Audited once per download, not for every range a PDF viewer asks for.
-        audit_record(
-            actor=viewer,
-            action="attachment.download",
-            obj=attachment,
-            details={"document": attachment.document_id},
-        )
-    return blob_response(
-        request,
-        attachment.blob,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-        inline=inline,
-    )
+    return attachment_response(request, attachment, actor=viewer, inline=inline)

@@ -17,7 +17,7 @@ from qlvb.agencies.models import Department, Person, Role
 from qlvb.agencies.selectors import agency_search
 from qlvb.audit.services import audit_record
 from qlvb.core.errors import DomainError, NotFound
-from qlvb.documents.http import blob_response
+from qlvb.documents.http import attachment_response
 from qlvb.documents.models import Urgency
 from qlvb.documents.selectors import attachment_get
 from qlvb.documents.services import Upload
@@ -259,20 +259,7 @@ def attachment_view(request, pk: int, attachment_pk: int):
     if attachment.document_id != _visible(request, pk).document_id:
         raise Http404
     inline = request.GET.get("inline") == "1"
-    if not request.headers.get("Range"):
-        audit_record(
-            actor=request.user,
-            action="attachment.view" if inline else "attachment.download",
-            obj=attachment,
-            details={"document": attachment.document_id},
-        )
-    return blob_response(
-        request,
-        attachment.blob,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-        inline=inline,
-    )
+    return attachment_response(request, attachment, actor=request.user, inline=inline)
 
 
 @login_required

@@ -9,9 +9,8 @@ from django.http import HttpResponse
 from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 
-from qlvb.audit.services import audit_record
 from qlvb.core.errors import NotFound, PermissionDenied
-from qlvb.documents.http import blob_response
+from qlvb.documents.http import attachment_response
 from qlvb.documents.services import Upload
 from qlvb.outgoing import selectors, services
 from qlvb.outgoing.models import OutgoingDocument, VersionFile
@@ -571,20 +570,7 @@ def outgoing_file(request, pk: int, file_pk: int, inline: bool = False):
     attachment = outgoing.document.attachments.select_related("blob").filter(pk=file_pk).first()
     if attachment is None:
         raise NotFound("Không tìm thấy tệp.")
-    if not request.headers.get("Range"):
-        audit_record(
-            actor=_person(request),
-            action="attachment.download",
-            obj=attachment,
-            details={"document": attachment.document_id},
-        )
-    return blob_response(
-        request,
-        attachment.blob,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-        inline=inline,
-    )
+    return attachment_response(request, attachment, actor=_person(request), inline=inline)
 
 
 @router.post(

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from qlvb.agencies.models import Person, Role
 from qlvb.audit.services import audit_record
 from qlvb.core.errors import DomainError, NotFound
-from qlvb.documents.http import blob_response
+from qlvb.documents.http import attachment_response
 from qlvb.documents.services import Upload
 from qlvb.outgoing import selectors, services
 from qlvb.outgoing.forms import DraftForm
@@ -229,20 +229,7 @@ def file_view(request, pk: int, attachment_pk: int):
     if attachment is None:
         raise Http404
     inline = request.GET.get("inline") == "1"
-    if not request.headers.get("Range"):
-        audit_record(
-            actor=request.user,
-            action="attachment.view" if inline else "attachment.download",
-            obj=attachment,
-            details={"document": attachment.document_id},
-        )
-    return blob_response(
-        request,
-        attachment.blob,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-        inline=inline,
-    )
+    return attachment_response(request, attachment, actor=request.user, inline=inline)
 
 
 @login_required
