@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "qlvb.scale",
     "qlvb.directives",
     "qlvb.search",
+    "qlvb.exchange",
     "qlvb.web",
 ]
 

@@ -1,0 +1,1 @@
+"""Signals the exchange app listens to (filled in by the delivery work)."""
