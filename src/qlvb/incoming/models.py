@@ -163,6 +163,18 @@ class Assignment(models.Model):
             # "Who is named on it" subqueries read (assignee, incoming) without the table.
             models.Index(fields=["person", "incoming"], name="assignment_person_incoming"),
             models.Index(fields=["department", "incoming"], name="assignment_dept_incoming"),
+            # "Mine": the open assignments of a person, and of a department not yet passed on
+            # to a specialist (small partial indexes, read without the table).
+            models.Index(
+                fields=["person", "incoming"],
+                condition=models.Q(state="open"),
+                name="assignment_open_person",
+            ),
+            models.Index(
+                fields=["department", "incoming"],
+                condition=models.Q(state="open", person__isnull=True),
+                name="assignment_open_dept",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

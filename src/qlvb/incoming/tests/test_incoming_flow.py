@@ -217,3 +217,49 @@ def test_deadline_in_working_days(office, sender, people):
     due = timezone.localtime(directed.due_at)
     assert due.weekday() < 5 and due.hour == 23
     assert (due.date() - timezone.localdate()).days >= 3
+
+
+@pytest.mark.parametrize("ids_max", [2000, 0], ids=["ids-list", "hashed-subqueries"])
+def test_mine_box_is_the_same_in_both_query_shapes(office, sender, people, monkeypatch, ids_max):
+    """ "Mine" of a department head: open assignments to the person and to the department (also
+    once passed on to a specialist: the department's part stays open until the head completes
+    it); finished ones and other departments' are not in it. The selector reads few
+    ids as a list and many through subqueries: both shapes give the same rows."""
+    from qlvb.incoming import selectors
+
+    monkeypatch.setattr(selectors, "MINE_IDS_MAX", ids_max)
+
+    def routed(ref, **assignment):
+        incoming = services.incoming_accept(
+            actor=people["clerk"], incoming=deliver(office, sender, ref=ref, code_number=ref)
+        )
+        return services.incoming_direct(
+            actor=people["leader"],
+            incoming=incoming,
+            direction="Giao xử lý.",
+            assignments=[{"kind": AssignmentKind.LEAD, **assignment}],
+        )
+
+    to_dept = routed("1", department=people["kgvx"])
+    to_head = routed("2", person=people["head"])
+    to_other = routed("3", department=people["th"])
+    passed_on = routed("4", department=people["kgvx"])
+    services.assignment_delegate(
+        actor=people["head"],
+        assignment=passed_on.assignments.get(),
+        assignments=[{"kind": AssignmentKind.LEAD, "person": people["specialist"]}],
+    )
+    finished = routed("5", person=people["head"])
+    services.assignment_complete(
+        actor=people["head"], assignment=finished.assignments.get(), result="Xong"
+    )
+
+    def mine(viewer):
+        return set(selectors.incoming_box(viewer=viewer, box="mine").values_list("pk", flat=True))
+
+    assert mine(people["head"]) == {to_dept.pk, to_head.pk, passed_on.pk}
+    assert mine(people["specialist"]) == {passed_on.pk}
+    assert mine(people["other_specialist"]) == set()  # a specialist does not get the department's
+    assert to_other.pk not in mine(people["head"])
+    counts = selectors.incoming_box_counts(viewer=people["head"])
+    assert counts["mine"] == 3
