@@ -56,6 +56,14 @@ from qlvb.agencies.models import (
 from qlvb.audit.services import audit_record
 from qlvb.core.errors import Conflict
 from qlvb.core.text import fold
+from qlvb.directives.models import (
+    Completion,
+    ExtensionRequest,
+    ProgressReport,
+    Task,
+    TaskCooperation,
+    TaskPeriod,
+)
 from qlvb.documents import storage
 from qlvb.documents.models import (
     URGENCY_RANK,
@@ -73,8 +81,11 @@ from qlvb.incoming.models import (
     IncomingDocument,
     TimelineEvent,
 )
+from qlvb.outgoing.models import Delivery, OutgoingDocument, OutgoingEvent, Recipient
 from qlvb.scale import phrases as P
 from qlvb.scale.models import GeneratedDataset
+from qlvb.search.models import SearchEntry
+from qlvb.search.text import exact_text, folded_text, normalize_notation
 
 TARGET_AGENCIES = 220
 CHUNK_DOCUMENTS = 20_000
@@ -82,6 +93,20 @@ UNUSABLE_PASSWORD = "!generated"  # noqa: S105 (not a password: Django's "no usa
 
 # Share of all incoming documents per kind of agency (the province office handles most).
 SHARE = {"office": 0.20, "province": 0.06, "dept": 0.42, "district": 0.17, "commune": 0.15}
+# Share of the outgoing documents per kind of agency, and how much each agency of a kind
+# weighs when a recipient is picked (the province office receives reports from everyone).
+OUT_SHARE = {"office": 0.25, "province": 0.04, "dept": 0.38, "district": 0.20, "commune": 0.13}
+RECEIVE_WEIGHT = {"office": 40, "province": 8, "dept": 4, "district": 4, "commune": 1}
+# The sender's view (edXML status) of what became of its copy at the recipient.
+DELIVERY_STATUS = {
+    "received": "01",
+    "rejected": "02",
+    "registered": "03",
+    "submitted": "03",
+    "assigned": "04",
+    "in_progress": "05",
+    "done": "06",
+}
 # How many extra people each kind of agency gets on top of the demo accounts.
 STAFF = {
     # kind: (clerks, top leaders, specialists per department)
@@ -179,12 +204,166 @@ ATTACHMENT_COLUMNS = [
     "created_by_id",
     "created_at",
 ]
+OUTGOING_COLUMNS = [
+    "id",
+    "document_id",
+    "agency_id",
+    "state",
+    "drafting_department_id",
+    "created_by_id",
+    "signer_id",
+    "signed_by_id",
+    "signed_at",
+    "register_book_id",
+    "number",
+    "issued_at",
+    "issued_by_id",
+    "copies",
+    "file_keeper",
+    "recalled_at",
+    "recalled_by_id",
+    "recall_reason",
+    "urgency_rank",
+    "created_at",
+    "updated_at",
+]
+RECIPIENT_COLUMNS = ["id", "outgoing_id", "kind", "agency_id", "name", "medium", "position"]
+OUTGOING_EVENT_COLUMNS = ["id", "outgoing_id", "occurred_at", "actor_id", "kind", "text", "details"]
+DELIVERY_COLUMNS = [
+    "id",
+    "state",
+    "attempts",
+    "next_attempt_at",
+    "created_at",
+    "finished_at",
+    "agency_id",
+    "outgoing_id",
+    "recipient_id",
+    "recipient_agency_id",
+    "urgency_rank",
+    "status",
+    "incoming_id",
+    "delivered_at",
+    "accepted_at",
+    "rejected_at",
+    "rejected_reason",
+    "assigned_at",
+    "in_progress_at",
+    "done_at",
+    "status_changed_at",
+    "acted_by_id",
+    "acted_by_name",
+    "last_text",
+    "due_date",
+]
+SEARCH_COLUMNS = [
+    "document_id",
+    "agency_id",
+    "direction",
+    "state",
+    "type_name",
+    "urgency",
+    "confidentiality",
+    "organ_folded",
+    "signer_folded",
+    "notation",
+    "issued_date",
+    "doc_date",
+    "meta_text",
+    "meta_folded",
+    "indexed_at",
+]
+TASK_COLUMNS = [
+    "id",
+    "title",
+    "content",
+    "source_kind",
+    "source_document_id",
+    "source_outgoing_id",
+    "source_incoming_id",
+    "source_text",
+    "assigning_agency_id",
+    "assigned_by_id",
+    "assigned_at",
+    "lead_agency_id",
+    "lead_department_id",
+    "due_at",
+    "recurrence",
+    "recurrence_until",
+    "priority",
+    "parent_id",
+    "received_at",
+    "received_by_id",
+    "created_by_id",
+    "created_at",
+]
+PERIOD_COLUMNS = [
+    "id",
+    "task_id",
+    "number",
+    "starts_at",
+    "due_at",
+    "effective_due_at",
+    "completed_at",
+    "confirmed_at",
+    "lead_agency_id",
+    "assigning_agency_id",
+    "is_top",
+]
+COOPERATION_COLUMNS = ["id", "task_id", "agency_id", "part"]
+PROGRESS_COLUMNS = [
+    "id",
+    "task_id",
+    "period_id",
+    "agency_id",
+    "text",
+    "percent",
+    "created_by_id",
+    "created_at",
+]
+EXTENSION_COLUMNS = [
+    "id",
+    "period_id",
+    "reason",
+    "new_due_at",
+    "requested_by_id",
+    "requested_at",
+    "decision",
+    "decided_by_id",
+    "decided_at",
+    "note",
+]
+COMPLETION_COLUMNS = [
+    "id",
+    "period_id",
+    "result",
+    "evidence",
+    "completed_by_id",
+    "completed_at",
+    "decision",
+    "decided_by_id",
+    "decided_at",
+    "note",
+]
+# In the order a chunk is loaded: each COPY commits alone, so what a row references is loaded
+# by an earlier COPY (deliveries and tasks come after the incoming documents they point to).
 TABLES = [
     (Document, DOC_COLUMNS),
+    (OutgoingDocument, OUTGOING_COLUMNS),
+    (Recipient, RECIPIENT_COLUMNS),
+    (OutgoingEvent, OUTGOING_EVENT_COLUMNS),
     (IncomingDocument, INCOMING_COLUMNS),
     (Assignment, ASSIGNMENT_COLUMNS),
     (TimelineEvent, EVENT_COLUMNS),
     (Attachment, ATTACHMENT_COLUMNS),
+    (SearchEntry, SEARCH_COLUMNS),
+    (Delivery, DELIVERY_COLUMNS),
+    (Task, TASK_COLUMNS),
+    (TaskPeriod, PERIOD_COLUMNS),
+    (TaskCooperation, COOPERATION_COLUMNS),
+    (ProgressReport, PROGRESS_COLUMNS),
+    (ExtensionRequest, EXTENSION_COLUMNS),
+    (Completion, COMPLETION_COLUMNS),
 ]
 
 
@@ -333,6 +512,7 @@ class Staff:
     heads: dict[int, int] = field(default_factory=dict)  # department id -> its head
     specialists: dict[int, list[int]] = field(default_factory=dict)  # department -> people
     departments: list[int] = field(default_factory=list)
+    dept_short: dict[int, str] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=dict)
 
     @property
@@ -422,6 +602,7 @@ def _build_staff(rng: random.Random, log) -> list[Staff]:
     staff = {a.pk: Staff(agency=a, kind=_kind_of(a)) for a in agencies}
     for a in agencies:
         staff[a.pk].departments = [d.pk for d in depts[a.pk]]
+        staff[a.pk].dept_short = {d.pk: d.short_name or "VP" for d in depts[a.pk]}
     # Existing people (the demo accounts) take part in the work.
     roles = defaultdict(set)
     for person_id, role in RoleAssignment.objects.values_list("person_id", "role"):
@@ -577,10 +758,46 @@ def _state_for(rng: random.Random, age_days: int, electronic: bool, silent: bool
     return state
 
 
+class _EntryText:
+    """The search index's words of the generated metadata, memoised per phrase (the same
+    subjects, organs and signers recur across a million documents)."""
+
+    def __init__(self):
+        self._exact: dict[str, str] = {}
+        self._folded: dict[str, str] = {}
+        self._fold: dict[str, str] = {}
+
+    def _part(self, cache, fn, text):
+        value = cache.get(text)
+        if value is None:
+            value = fn(text)
+            if len(cache) < 500_000:
+                cache[text] = value
+        return value
+
+    def exact(self, parts) -> str:
+        return " ".join(
+            w for p in parts if p for w in [self._part(self._exact, exact_text, p)] if w
+        )
+
+    def folded(self, parts) -> str:
+        return " ".join(
+            w for p in parts if p for w in [self._part(self._folded, folded_text, p)] if w
+        )
+
+    def fold(self, text) -> str:
+        return self._part(self._fold, fold, text or "")
+
+    def notation(self, text) -> str:
+        return normalize_notation(text)
+
+
 class Ids:
     def __init__(self):
         self.next = {}
         for model, _ in TABLES:
+            if model._meta.pk.column != "id":  # the search entry: the document's id
+                continue
             with connection.cursor() as cursor:
                 cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {model._meta.db_table}")  # noqa: S608
                 self.next[model] = cursor.fetchone()[0] + 1
@@ -670,9 +887,13 @@ def generate(
     for s in staff:
         weights.append(SHARE[s.kind] / len(by_kind[s.kind]))
     total_w = sum(weights)
-    counts = [int(documents * w / total_w) for w in weights]
-    for i in range(documents - sum(counts)):
-        counts[i % len(counts)] += 1
+
+    def split(amount: int, shares: list[float], total: float) -> list[int]:
+        out = [int(amount * w / total) for w in shares]
+        for i in range(amount - sum(out)):
+            out[i % len(out)] += 1
+        return out
+
     # A few agencies never answer (one department, one district, four communes).
     silent_ids = set()
     for kind, n in (("dept", 1), ("district", 1), ("commune", 4)):
@@ -693,7 +914,7 @@ def generate(
     book_rows = []
     for s in staff:
         for year in range(first_day.year, today.year + 1):
-            for kind in (RegisterKind.INCOMING, RegisterKind.INCOMING_CONFIDENTIAL):
+            for kind in RegisterKind.values:
                 book_rows.append(
                     RegisterBook(
                         agency=s.agency,
@@ -732,50 +953,356 @@ def generate(
     empty_json = "{}"
     done_docs = 0
     last_report = time.monotonic()
+
+    def moment(day: dt.date, start: dt.time, seconds: int) -> dt.datetime:
+        local = dt.datetime.combine(day, start) + dt.timedelta(seconds=rng.randint(0, seconds))
+        ts = (local - local_tz_offset).replace(tzinfo=dt.UTC)
+        return min(ts, now - dt.timedelta(minutes=rng.randint(1, 600))) if ts > now else ts
+
+    def pick_days(n: int) -> list[dt.date]:
+        picks = sorted(bisect.bisect_left(day_cum, rng.random() * total) for _ in range(n))
+        return [days[min(p, len(days) - 1)] for p in picks]
+
+    entry_folds = _EntryText()
+
+    def search_entry(doc_id, agency_id, direction, state, meta, doc_date, issued, urgency, conf):
+        """The index row `search.services.index_document` would write (no file text: the
+        generated attachments are a sentence each; `qlvb search reindex` adds it)."""
+        (type_name, notation_full, subject, organ, competence, position, signer, extra) = meta
+        parts = [type_name, notation_full, subject, organ, competence, position, signer, *extra]
+        buffers[SearchEntry].append(
+            (
+                doc_id,
+                agency_id,
+                direction,
+                state,
+                type_name[:100],
+                urgency,
+                conf,
+                entry_folds.fold(organ)[:200],
+                entry_folds.fold(signer)[:100],
+                entry_folds.notation(notation_full)[:60],
+                issued,
+                doc_date,
+                entry_folds.exact(parts),
+                entry_folds.folded(parts),
+                now,
+            )
+        )
+
+    # --- outgoing documents (văn bản đi) of the installation's agencies --------------------
+    # Budget: a tenth of the documents are issued here; each electronic recipient on the
+    # installation receives its own copy (an incoming document), about half of all documents;
+    # the rest arrive from outside (ministries, other provinces, paper).
+    by_pk = {s.agency.pk: s for s in staff}
+    out_total = documents // 10
+    copies_budget = documents // 2
+    out_counts = split(
+        out_total,
+        [OUT_SHARE[s.kind] / len(by_kind[s.kind]) for s in staff],
+        sum(OUT_SHARE[s.kind] / len(by_kind[s.kind]) for s in staff),
+    )
+    receivers = [s.agency.pk for s in staff]
+    receiver_cum = list(_cum([(a, RECEIVE_WEIGHT[by_pk[a].kind]) for a in receivers])[1])
+    broad = [s.agency.pk for s in staff if s.kind in ("dept", "district", "province")]
+    arrivals: dict[int, list] = defaultdict(list)  # recipient agency -> (ts, delivery, meta)
+    office_outgoing: list[tuple] = []  # (outgoing id, document id, notation, date, leader)
+    copies = 0
+    sender_of = {s.agency.pk: (s.agency.pk, s.agency.name, s.agency.short_name) for s in staff}
+    for s, n_out in zip(staff, out_counts, strict=True):
+        if n_out == 0 or not s.clerks:
+            continue
+        agency_id = s.agency.pk
+        leaders = s.leaders or list(s.heads.values())
+        drafters = [(d, p) for d, people in s.specialists.items() for p in people]
+        if not leaders or not drafters:
+            continue
+        parent = s.agency.parent_id if s.agency.parent_id in by_pk else None
+        for day in pick_days(n_out):
+            ts = moment(day, dt.time(8, 0), 8 * 3600)
+            age = (today - day).days
+            dept, drafter = rng.choice(drafters)
+            signer = leaders[0] if rng.random() < 0.5 else rng.choice(leaders)
+            type_id, type_name, abbr = types[
+                bisect.bisect_left(type_cum, rng.random() * type_cum[-1])
+            ]
+            urgency = urg_values[bisect.bisect_left(urg_cum, rng.random())]
+            conf = conf_values[bisect.bisect_left(conf_cum, rng.random())]
+            state = "issued"
+            if age <= 7 and rng.random() < 0.3:
+                state = rng.choice(("draft", "in_review", "approved", "signed"))
+            number = book_id = None
+            if state == "issued":
+                kind = (
+                    RegisterKind.OUTGOING
+                    if conf == Confidentiality.NORMAL
+                    else RegisterKind.OUTGOING_CONFIDENTIAL
+                )
+                key = (agency_id, day.year, kind)
+                book_numbers[key] += 1
+                number, book_id = book_numbers[key], books[key]
+            short = s.agency.short_name or "UBND"
+            dept_short = s.dept_short.get(dept, "VP")
+            notation = f"{abbr}-{short}" if abbr else f"{short}-{dept_short}"
+            if abbr == "TB" and s.kind == "office":
+                topic_action = "Thông báo kết luận của Chủ tịch UBND tỉnh về"
+            else:
+                topic_action = rng.choice(P.ACTIONS)
+            scope = rng.choice(P.SCOPES).format(
+                year=day.year, quarter=(day.month - 1) // 3 + 1, month=day.month
+            )
+            subject = f"{topic_action} {rng.choice(P.TOPICS)} {scope}".strip()[:500]
+            due_date = day + dt.timedelta(days=rng.randint(5, 30)) if rng.random() < 0.3 else None
+            signer_name = s.names.get(signer, "")
+            competence = "TM. UBND" if s.kind in ("office", "district", "commune") else ""
+            position = "Chủ tịch" if competence else "Giám đốc"
+            # Recipients: mostly one or two, sometimes a group, now and then every department
+            # and district (or the whole installation).
+            x = rng.random()
+            if state != "issued":
+                targets = []
+            elif x < 0.004:
+                targets = list(receivers)
+            elif x < 0.02:
+                targets = list(broad)
+            elif x < 0.10:
+                targets = [
+                    receivers[bisect.bisect_left(receiver_cum, rng.random() * receiver_cum[-1])]
+                    for _ in range(rng.randint(8, 30))
+                ]
+            else:
+                n = rng.randint(1, 2) if x < 0.70 else rng.randint(3, 7)
+                targets = [
+                    receivers[bisect.bisect_left(receiver_cum, rng.random() * receiver_cum[-1])]
+                    for _ in range(n)
+                ]
+                if parent and rng.random() < 0.8:
+                    targets[0] = parent
+            targets = list(dict.fromkeys(t for t in targets if t != agency_id))
+            if copies + len(targets) > copies_budget:
+                targets = targets[: max(0, copies_budget - copies)]
+            copies += len(targets)
+            doc_id = ids.take(Document)
+            out_id = ids.take(OutgoingDocument)
+            names = [by_pk[t].agency.name for t in targets]
+            to_places = names[:50] + (["..."] if len(names) > 50 else [])
+            buffers[Document].append(
+                (
+                    doc_id,
+                    ts,
+                    ts,
+                    agency_id,
+                    type_id,
+                    type_name,
+                    str(number) if number else "",
+                    notation[:30],
+                    day if number else None,
+                    s.agency.name,
+                    agency_id,
+                    subject,
+                    "Tiếng Việt",
+                    rng.randint(1, 6),
+                    "",
+                    competence,
+                    position,
+                    signer_name,
+                    urgency,
+                    None,
+                    conf,
+                    due_date,
+                    json.dumps(to_places, ensure_ascii=False),
+                )
+            )
+            issued = state == "issued"
+            signed = state in ("signed", "issued")
+            rank = URGENCY_RANK[urgency]
+            buffers[OutgoingDocument].append(
+                (
+                    out_id,
+                    doc_id,
+                    agency_id,
+                    state,
+                    dept,
+                    drafter,
+                    signer,
+                    signer if signed else None,
+                    ts if signed else None,
+                    book_id,
+                    number,
+                    ts if issued else None,
+                    s.clerks[0] if issued else None,
+                    1,
+                    "Lưu: VT",
+                    None,
+                    None,
+                    "",
+                    rank,
+                    ts - dt.timedelta(days=2),
+                    ts,
+                )
+            )
+            if issued:
+                buffers[OutgoingEvent].append(
+                    (ids.take(OutgoingEvent), out_id, ts, s.clerks[0], "issued", "", empty_json)
+                )
+            rec = buffers[Recipient]
+            meta = (
+                sender_of[agency_id],
+                type_id,
+                type_name,
+                str(number) if number else "",
+                notation[:30],
+                day,
+                subject,
+                competence,
+                position,
+                signer_name,
+                urgency,
+                conf,
+                due_date,
+                out_id,
+            )
+            for position_, target in enumerate(targets):
+                rid = ids.take(Recipient)
+                medium = "electronic" if rng.random() < 0.88 else "electronic_paper"
+                rec.append((rid, out_id, "agency", target, names[position_], medium, position_))
+                arrival = min(ts + dt.timedelta(minutes=rng.randint(1, 30)), now)
+                arrivals[target].append((arrival, (ids.take(Delivery), rid), meta))
+            if issued:
+                rec.append(
+                    (
+                        ids.take(Recipient),
+                        out_id,
+                        "paper",
+                        None,
+                        f"Lưu: VT, {dept_short}",
+                        "paper",
+                        len(targets),
+                    )
+                )
+            number_text = f"{number}/{notation}" if number else notation
+            file_names = [f"{type_name} {number_text}.txt"] if blob_pool else []
+            search_entry(
+                doc_id,
+                agency_id,
+                "outgoing",
+                state,
+                (
+                    type_name,
+                    number_text,
+                    subject,
+                    s.agency.name,
+                    competence,
+                    position,
+                    signer_name,
+                    [*to_places, *file_names],
+                ),
+                day,
+                day if number else None,
+                urgency,
+                conf,
+            )
+            if blob_pool:
+                blob_id, size = blob_pool[doc_id % len(blob_pool)]
+                buffers[Attachment].append(
+                    (
+                        ids.take(Attachment),
+                        doc_id,
+                        blob_id,
+                        f"{type_name} {number_text}.txt",
+                        "text/plain",
+                        size,
+                        1,
+                        "main",
+                        0,
+                        drafter,
+                        ts,
+                    )
+                )
+            if issued and s.kind == "office":
+                office_outgoing.append((out_id, doc_id, number_text, day, signer))
+            stats["outgoing"] += 1
+            if len(buffers[Document]) >= CHUNK_DOCUMENTS:
+                flush()
+    stats["deliveries"] = copies
+
+    # --- incoming documents: the copies delivered above, and those from outside -----------
+    external = max(0, documents - sum(out_counts) - copies)
+    counts = split(external, weights, total_w)
+    office_incoming: list[tuple] = []  # (incoming id, document id, leader, directed at)
     # SQLite: one transaction for everything; PostgreSQL: the writer commits each COPY.
     whole = contextlib.nullcontext() if connection.vendor == "postgresql" else transaction.atomic()
     with whole:
         for s, n_docs in zip(staff, counts, strict=True):
-            if n_docs == 0:
-                continue
             agency_id = s.agency.pk
+            mine = arrivals.pop(agency_id, [])
+            if n_docs == 0 and not mine:
+                continue
             silent = agency_id in silent_ids
             clerks = s.clerks or [None]
             leaders = s.leaders or list(s.heads.values()) or [None]
             specialists = s.all_specialists
             departments = [d for d in s.departments if s.specialists.get(d)]
-            picks = sorted(bisect.bisect_left(day_cum, rng.random() * total) for _ in range(n_docs))
-            for pick in picks:
-                day = days[min(pick, len(days) - 1)]
-                local = dt.datetime.combine(day, dt.time(7, 30)) + dt.timedelta(
-                    seconds=rng.randint(0, 9 * 3600)
-                )
-                ts = (local - local_tz_offset).replace(tzinfo=dt.UTC)
-                if ts > now:
-                    ts = now - dt.timedelta(minutes=rng.randint(1, 600))
-                age = (today - day).days
+            items = [
+                (moment(day, dt.time(7, 30), 9 * 3600), None, None) for day in pick_days(n_docs)
+            ]
+            items += mine
+            items.sort(key=lambda item: item[0])
+            for ts, delivery, meta in items:
+                local_day = (ts + local_tz_offset).date()
+                age = (today - local_day).days
                 x = rng.random()
-                source = "electronic" if x < 0.70 else ("paper" if x < 0.95 else "email")
+                if delivery is None:
+                    source = "electronic" if x < 0.55 else ("paper" if x < 0.95 else "email")
+                else:
+                    source = "electronic"
                 electronic = source == "electronic"
                 state = _state_for(rng, age, electronic, silent)
-
-                sender = senders[bisect.bisect_left(sender_cum, rng.random() * sender_cum[-1])]
-                type_id, type_name, abbr = types[
-                    bisect.bisect_left(type_cum, rng.random() * type_cum[-1])
-                ]
-                urgency = urg_values[bisect.bisect_left(urg_cum, rng.random())]
-                conf = conf_values[bisect.bisect_left(conf_cum, rng.random())]
-                year = day.year
-                scope = rng.choice(P.SCOPES).format(
-                    year=year, quarter=(day.month - 1) // 3 + 1, month=day.month
-                )
-                subject = f"{rng.choice(P.ACTIONS)} {rng.choice(P.TOPICS)} {scope}".strip()
-                issued = day - dt.timedelta(days=rng.randint(0, 4))
-                due_date = day + dt.timedelta(days=rng.randint(5, 30)) if x < 0.2 else None
+                if meta is None:
+                    sender = senders[bisect.bisect_left(sender_cum, rng.random() * sender_cum[-1])]
+                    type_id, type_name, abbr = types[
+                        bisect.bisect_left(type_cum, rng.random() * type_cum[-1])
+                    ]
+                    urgency = urg_values[bisect.bisect_left(urg_cum, rng.random())]
+                    conf = conf_values[bisect.bisect_left(conf_cum, rng.random())]
+                    day = local_day
+                    scope = rng.choice(P.SCOPES).format(
+                        year=day.year, quarter=(day.month - 1) // 3 + 1, month=day.month
+                    )
+                    subject = f"{rng.choice(P.ACTIONS)} {rng.choice(P.TOPICS)} {scope}".strip()
+                    subject = subject[:500]
+                    issued = day - dt.timedelta(days=rng.randint(0, 4))
+                    due_date = day + dt.timedelta(days=rng.randint(5, 30)) if x < 0.2 else None
+                    short = sender[2] or "UBND"
+                    notation = (f"{abbr}-{short}" if abbr else f"{short}-VP")[:30]
+                    code_number = str(rng.randint(1, 4000))
+                    competence = "TM. UBND" if sender[3] == "province" else ""
+                    position = "Chủ tịch" if sender[3] == "province" else "Giám đốc"
+                    signer_name = D.demo_full_name(rng.randint(0, 999))
+                    organ_id, organ_name = sender[0], sender[1]
+                    origin = "sinh:{}" if electronic else ""
+                else:
+                    (
+                        (organ_id, organ_name, _short),
+                        type_id,
+                        type_name,
+                        code_number,
+                        notation,
+                        issued,
+                        subject,
+                        competence,
+                        position,
+                        signer_name,
+                        urgency,
+                        conf,
+                        due_date,
+                        out_id,
+                    ) = meta
+                    origin = f"delivery:{delivery[0]}"
                 doc_id = ids.take(Document)
                 inc_id = ids.take(IncomingDocument)
-                short = sender[2] or "UBND"
-                notation = f"{abbr}-{short}" if abbr else f"{short}-VP"
+                if origin == "sinh:{}":
+                    origin = f"sinh:{inc_id}"
                 buffers[Document].append(
                     (
                         doc_id,
@@ -784,18 +1311,18 @@ def generate(
                         agency_id,
                         type_id,
                         type_name,
-                        str(rng.randint(1, 4000)),
-                        notation[:30],
+                        code_number,
+                        notation,
                         issued,
-                        sender[1],
-                        sender[0],
-                        subject[:500],
+                        organ_name,
+                        organ_id,
+                        subject,
                         "Tiếng Việt",
                         rng.randint(1, 12),
                         "",
-                        "TM. UBND" if sender[3] == "province" else "",
-                        "Chủ tịch" if sender[3] == "province" else "Giám đốc",
-                        D.demo_full_name(rng.randint(0, 999)),
+                        competence,
+                        position,
+                        signer_name,
                         urgency,
                         None,
                         conf,
@@ -1028,6 +1555,72 @@ def generate(
                         )
                 elif state in ("assigned", "in_progress", "done"):
                     state = "submitted"  # nobody to assign to in this agency
+                if delivery is not None:
+                    status, changed = DELIVERY_STATUS[state], ts
+                    accepted_at = registered_at if registered_at and electronic else None
+                    assigned_at = (
+                        directed_at if state in ("assigned", "in_progress", "done") else None
+                    )
+                    progress_at = (
+                        min(directed_at + dayd, now) if state in ("in_progress", "done") else None
+                    )
+                    rejected_at = min(ts + hour, now) if state == "rejected" else None
+                    changed = (
+                        done_at or progress_at or assigned_at or accepted_at or rejected_at or ts
+                    )
+                    actor = registered_by if state != "rejected" else clerks[0]
+                    buffers[Delivery].append(
+                        (
+                            delivery[0],
+                            "done",
+                            1,
+                            ts,
+                            ts,
+                            ts,
+                            meta[0][0],
+                            meta[-1],
+                            delivery[1],
+                            agency_id,
+                            rank,
+                            status,
+                            inc_id,
+                            ts,
+                            accepted_at,
+                            rejected_at,
+                            rejected_reason,
+                            assigned_at,
+                            progress_at,
+                            done_at,
+                            changed,
+                            actor if state != "received" else None,
+                            s.names.get(actor, "") if state != "received" else "",
+                            rejected_reason or (result if state == "done" else ""),
+                            due_date,
+                        )
+                    )
+                inc_files = [f"{type_name} {notation}.txt"] if blob_pool else []
+                if s.kind == "office" and directed_at is not None and len(office_incoming) < 50_000:
+                    office_incoming.append((inc_id, doc_id, directed_by, directed_at, subject))
+                search_entry(
+                    doc_id,
+                    agency_id,
+                    "incoming",
+                    state,
+                    (
+                        type_name,
+                        f"{code_number}/{notation}",
+                        subject,
+                        organ_name,
+                        competence,
+                        position,
+                        signer_name,
+                        [direction, str(number or ""), *inc_files],
+                    ),
+                    arrival_date or issued,
+                    issued,
+                    urgency,
+                    conf,
+                )
                 buffers[IncomingDocument].append(
                     (
                         inc_id,
@@ -1043,7 +1636,7 @@ def generate(
                         registered_at,
                         registered_by,
                         rejected_reason,
-                        f"sinh:{inc_id}" if electronic else "",
+                        origin,
                         None,
                         routed_to,
                         direction,
@@ -1081,6 +1674,22 @@ def generate(
                         elapsed = time.monotonic() - started
                         log(f"  {done_docs:,} / {documents:,} văn bản ({elapsed:.0f} s)")
         flush()
+        _generate_tasks(
+            rng=rng,
+            staff=staff,
+            count=documents // 10,
+            silent_ids=silent_ids,
+            office_outgoing=office_outgoing,
+            office_incoming=office_incoming,
+            pick_days=pick_days,
+            moment=moment,
+            now=now,
+            ids=ids,
+            buffers=buffers,
+            flush=flush,
+            stats=stats,
+        )
+        flush()
         loader.finish()
 
     log("Hoàn tất sổ đăng ký, chuỗi số, thống kê ...")
@@ -1117,8 +1726,313 @@ def generate(
             object_repr=str(dataset),
             details={k: v for k, v in summary.items() if not k.startswith("state:")},
         )
-    log(f"Xong: {documents:,} văn bản đến trong {seconds:.0f} s.")
+    log(
+        f"Xong: {documents:,} văn bản ({stats['outgoing']:,} văn bản đi, "
+        f"{stats['tasks']:,} nhiệm vụ) trong {seconds:.0f} s."
+    )
     return dataset
+
+
+def _generate_tasks(
+    *,
+    rng,
+    staff,
+    count,
+    silent_ids,
+    office_outgoing,
+    office_incoming,
+    pick_days,
+    moment,
+    now,
+    ids,
+    buffers,
+    flush,
+    stats,
+) -> None:
+    """Nhiệm vụ: most given by the province (Văn phòng UBND tỉnh's leaders) to departments and
+    districts, some by districts to their communes; from Thông báo kết luận (several agencies
+    per notice), directions on incoming documents and meetings; plain, monthly and quarterly;
+    with progress, extensions (granted, refused, pending), completions (confirmed, waiting,
+    returned) so that every computed status occurs, and a few split into sub-tasks."""
+    from qlvb.directives.periods import build_periods
+
+    office = next((s for s in staff if s.kind == "office" and s.leaders), None)
+    if office is None or count <= 0:
+        return
+    leads = [s for s in staff if s.kind in ("dept", "district", "province") and s.leaders]
+    rng.shuffle(leads)
+    lead_cum = list(_cum([(s, 1 / (i + 1) ** 0.6) for i, s in enumerate(leads)])[1])
+    communes: dict[int, list] = defaultdict(list)
+    for s in staff:
+        if s.kind == "commune" and s.leaders:
+            communes[s.agency.parent_id].append(s)
+    districts = [s for s in staff if s.kind == "district" and communes[s.agency.pk] and s.leaders]
+    hour, dayd = dt.timedelta(hours=1), dt.timedelta(days=1)
+    source = None
+    remaining_in_notice = 0
+    for day in pick_days(count):
+        assigned_at = moment(day, dt.time(8, 0), 8 * 3600)
+        if districts and rng.random() < 0.15:
+            giver = rng.choice(districts)
+            lead = rng.choice(communes[giver.agency.pk])
+            src = ("meeting", None, None, None, rng.choice(P.MEETINGS))
+        else:
+            giver = office
+            lead = leads[bisect.bisect_left(lead_cum, rng.random() * lead_cum[-1])]
+            if remaining_in_notice <= 0:
+                x = rng.random()
+                if office_outgoing and x < 0.5:
+                    out_id, doc_id, number_text, _issued, _ = rng.choice(office_outgoing)
+                    source = ("document", doc_id, out_id, None, f"Văn bản số {number_text}")
+                    remaining_in_notice = rng.randint(1, 5)
+                elif office_incoming and x < 0.8:
+                    inc_id, doc_id, _by, _at, subject = rng.choice(office_incoming)
+                    source = ("direction", doc_id, None, inc_id, f"Ý kiến chỉ đạo: {subject}")
+                    remaining_in_notice = 1
+                else:
+                    source = ("meeting", None, None, None, rng.choice(P.MEETINGS))
+                    remaining_in_notice = 1
+            remaining_in_notice -= 1
+            src = source
+        kind, src_doc, src_out, src_inc, src_text = src
+        src_text = src_text.format(day=day.day, month=day.month, year=day.year)[:500]
+        assigner = giver.leaders[0] if rng.random() < 0.6 else rng.choice(giver.leaders)
+        topic = rng.choice(P.TOPICS)
+        title = f"{rng.choice(P.TASK_VERBS)} {topic}"[:500]
+        x = rng.random()
+        recurrence, until = "", None
+        if x < 0.06:
+            recurrence, until = "monthly", (assigned_at + dayd * 365).date()
+        elif x < 0.09:
+            recurrence, until = "quarterly", (assigned_at + dayd * 730).date()
+        due = assigned_at + dayd * (rng.choice((10, 15, 20, 30, 45, 60, 90)))
+        if recurrence:
+            due = assigned_at + dayd * (25 if recurrence == "monthly" else 85)
+        priority = "normal" if x < 0.8 else ("high" if x < 0.95 else "urgent")
+        lead_dept = rng.choice(lead.departments) if lead.departments else None
+        silent = lead.agency.pk in silent_ids
+        received = None if silent else min(assigned_at + hour * rng.randint(1, 30), now)
+        receiver = lead.clerks[0] if lead.clerks and received else None
+        task_id = ids.take(Task)
+        top = (
+            task_id,
+            title,
+            f"{title}; báo cáo kết quả về {giver.agency.name}.",
+            kind,
+            src_doc,
+            src_out,
+            src_inc,
+            src_text,
+            giver.agency.pk,
+            assigner,
+            assigned_at,
+            lead.agency.pk,
+            lead_dept,
+            due,
+            recurrence,
+            until,
+            priority,
+            None,
+            received,
+            receiver,
+            assigner,
+            assigned_at,
+        )
+        buffers[Task].append(top)
+        stats["tasks"] += 1
+        periods = build_periods(
+            assigned_at=assigned_at, due_at=due, recurrence=recurrence, until=until
+        )
+        _task_periods(
+            rng, task_id, periods, lead, giver, assigner, silent, True, now, ids, buffers, stats
+        )
+        if rng.random() < 0.3:
+            others = [s for s in leads if s is not lead]
+            for agency_s in rng.sample(others, min(len(others), rng.randint(1, 3))):
+                buffers[TaskCooperation].append(
+                    (
+                        ids.take(TaskCooperation),
+                        task_id,
+                        agency_s.agency.pk,
+                        "Phối hợp cung cấp số liệu",
+                    )
+                )
+        if lead.departments and lead.leaders and rng.random() < 0.05:
+            for _ in range(rng.randint(1, 2)):
+                child = ids.take(Task)
+                dept = rng.choice(lead.departments)
+                head = lead.heads.get(dept, lead.leaders[0])
+                at = received or assigned_at
+                buffers[Task].append(
+                    (
+                        child,
+                        f"{title} (phần việc của phòng)"[:500],
+                        "",
+                        kind,
+                        src_doc,
+                        src_out,
+                        src_inc,
+                        src_text,
+                        lead.agency.pk,
+                        lead.leaders[0],
+                        at,
+                        lead.agency.pk,
+                        dept,
+                        periods[0][1],
+                        "",
+                        None,
+                        priority,
+                        task_id,
+                        at,
+                        head,
+                        lead.leaders[0],
+                        at,
+                    )
+                )
+                _task_periods(
+                    rng,
+                    child,
+                    [(at, periods[0][1])],
+                    lead,
+                    lead,
+                    lead.leaders[0],
+                    silent,
+                    False,
+                    now,
+                    ids,
+                    buffers,
+                    stats,
+                )
+        if len(buffers[Task]) >= CHUNK_DOCUMENTS // 2:
+            flush()
+
+
+def _task_periods(
+    rng, task_id, periods, lead, giver, assigner, silent, is_top, now, ids, buffers, stats
+):
+    from qlvb.directives.status import compute_status
+
+    dayd = dt.timedelta(days=1)
+    reporter = (lead.clerks or lead.leaders or [assigner])[0]
+    for number, (starts, due) in enumerate(periods, start=1):
+        period_id = ids.take(TaskPeriod)
+        effective, completed, confirmed = due, None, None
+        if starts <= now:
+            if rng.random() < 0.10 and not silent:
+                asked = min(due - dayd * rng.randint(1, 5), now)
+                asked = max(asked, starts)
+                new_due = due + dayd * rng.randint(10, 45)
+                y = rng.random()
+                decision = "granted" if y < 0.6 else ("refused" if y < 0.85 else "pending")
+                decided = min(asked + dayd * 2, now) if decision != "pending" else None
+                if decision == "granted":
+                    effective = new_due
+                buffers[ExtensionRequest].append(
+                    (
+                        ids.take(ExtensionRequest),
+                        period_id,
+                        rng.choice(P.EXTENSION_REASONS),
+                        new_due,
+                        reporter,
+                        asked,
+                        decision,
+                        assigner if decided else None,
+                        decided,
+                        "" if decision != "refused" else "Đề nghị khẩn trương hoàn thành đúng hạn.",
+                    )
+                )
+            y = rng.random()
+            span = (effective - starts).total_seconds()
+            if silent:
+                pass  # never answers: overdue once the deadline passes
+            elif effective < now:
+                if y < 0.70:
+                    completed = starts + dt.timedelta(seconds=span * rng.uniform(0.3, 1.0))
+                    confirmed = completed + dayd * rng.uniform(0.5, 5)
+                elif y < 0.85:
+                    completed = effective + dayd * rng.uniform(1, 30)
+                    confirmed = completed + dayd * rng.uniform(0.5, 5)
+                elif y < 0.88:
+                    completed = starts + dt.timedelta(seconds=span * rng.uniform(0.5, 1.0))
+            elif y < 0.15:
+                completed = starts + (now - starts) * rng.uniform(0.2, 1.0)
+            elif y < 0.20:
+                completed = starts + (now - starts) * rng.uniform(0.2, 0.9)
+                confirmed = completed + (now - completed) * rng.uniform(0.1, 0.9)
+            if completed is not None and completed > now:
+                completed = confirmed = None
+            if confirmed is not None and confirmed > now:
+                confirmed = None
+            if completed is not None:
+                buffers[Completion].append(
+                    (
+                        ids.take(Completion),
+                        period_id,
+                        rng.choice(P.TASK_RESULTS),
+                        "Báo cáo kèm theo.",
+                        reporter,
+                        completed,
+                        "confirmed" if confirmed else "pending",
+                        assigner if confirmed else None,
+                        confirmed,
+                        "",
+                    )
+                )
+            elif not silent and rng.random() < 0.05:  # returned: the clock runs again
+                back = starts + (min(now, effective) - starts) * 0.5
+                buffers[Completion].append(
+                    (
+                        ids.take(Completion),
+                        period_id,
+                        rng.choice(P.TASK_RESULTS),
+                        "",
+                        reporter,
+                        back,
+                        "returned",
+                        assigner,
+                        min(back + dayd, now),
+                        "Chưa đạt yêu cầu, đề nghị bổ sung.",
+                    )
+                )
+            if not silent:
+                until = min(now, completed or now, effective)
+                for k in range(rng.randint(0, 2)):
+                    at = starts + (until - starts) * rng.uniform(0.1, 0.9)
+                    buffers[ProgressReport].append(
+                        (
+                            ids.take(ProgressReport),
+                            task_id,
+                            period_id,
+                            lead.agency.pk,
+                            rng.choice(P.TASK_PROGRESS),
+                            min(90, 30 * (k + 1)),
+                            reporter,
+                            at,
+                        )
+                    )
+        status = compute_status(
+            due_at=effective,
+            now=now,
+            completed_at=completed,
+            confirmed=confirmed is not None,
+            starts_at=starts,
+        )
+        stats[f"task:{status.value}"] += 1
+        buffers[TaskPeriod].append(
+            (
+                period_id,
+                task_id,
+                number,
+                starts,
+                due,
+                effective,
+                completed,
+                confirmed,
+                lead.agency.pk,
+                giver.agency.pk,
+                is_top,
+            )
+        )
 
 
 def _finish_database() -> None:
@@ -1127,7 +2041,7 @@ def _finish_database() -> None:
     tables = [model._meta.db_table for model, _ in TABLES]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            for table in tables:
+            for table in [m._meta.db_table for m, _ in TABLES if m._meta.pk.column == "id"]:
                 cursor.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
                     f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"

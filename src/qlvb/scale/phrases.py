@@ -140,3 +140,39 @@ PLACES = [
     "Ea Tiêu",
     "Cư Pơng",
 ]
+
+# Nhiệm vụ (chỉ đạo điều hành): "<verb> <topic> <scope>".
+TASK_VERBS = [
+    "Chủ trì, phối hợp triển khai",
+    "Tham mưu UBND tỉnh ban hành kế hoạch về",
+    "Rà soát, đề xuất giải pháp tháo gỡ vướng mắc trong",
+    "Kiểm tra, báo cáo kết quả",
+    "Xây dựng đề án",
+    "Tổng hợp, báo cáo định kỳ tình hình",
+    "Khẩn trương hoàn thành",
+    "Hướng dẫn các địa phương thực hiện",
+]
+MEETINGS = [
+    "Kết luận cuộc họp giao ban UBND tỉnh tháng {month}/{year}",
+    "Kết luận phiên họp thường kỳ UBND tỉnh tháng {month}/{year}",
+    "Ý kiến chỉ đạo của Chủ tịch UBND tỉnh tại buổi làm việc ngày {day}/{month}/{year}",
+]
+TASK_PROGRESS = [
+    "Đã xây dựng dự thảo, đang lấy ý kiến các đơn vị liên quan.",
+    "Đã tổ chức họp triển khai, phân công cụ thể cho các phòng.",
+    "Đang tổng hợp số liệu từ các địa phương.",
+    "Đã hoàn thành phần lớn khối lượng công việc, còn chờ ý kiến thẩm định.",
+    "Đang khảo sát thực tế tại cơ sở.",
+]
+TASK_RESULTS = [
+    "Đã ban hành kế hoạch và triển khai đến các đơn vị.",
+    "Đã có báo cáo kết quả gửi UBND tỉnh.",
+    "Đã trình UBND tỉnh dự thảo quyết định.",
+    "Đã hoàn thành kiểm tra, có thông báo kết quả.",
+]
+EXTENSION_REASONS = [
+    "Cần thêm thời gian lấy ý kiến các sở, ngành.",
+    "Chờ số liệu từ các huyện, thị xã, thành phố.",
+    "Vướng mắc về thủ tục, đang xin ý kiến bộ, ngành trung ương.",
+    "Nội dung phức tạp, phải khảo sát thực tế.",
+]
