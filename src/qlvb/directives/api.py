@@ -6,6 +6,7 @@ an integration token gets 403."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from django.http import HttpResponse
 from django.utils import timezone
@@ -15,8 +16,9 @@ from qlvb.agencies.models import Agency, Department, Person
 from qlvb.core.errors import NotFound, PermissionDenied, ValidationFailed
 from qlvb.directives import selectors, services
 from qlvb.directives.models import Completion, ExtensionRequest, Task
-from qlvb.directives.reports import tasks_report_xlsx
+from qlvb.directives.reports import tasks_report_pdf, tasks_report_xlsx
 from qlvb.directives.status import period_status
+from qlvb.documents.registers import MEDIA
 
 router = Router(tags=["Nhiệm vụ"])
 
@@ -477,16 +479,20 @@ def tracking(request, date_from: dt.date | None = None, date_to: dt.date | None 
 
 
 @router.get(
-    "/tasks/report", summary="Báo cáo nhiệm vụ theo cơ quan và kỳ (XLSX)", response={200: None}
+    "/tasks/report",
+    summary="Báo cáo nhiệm vụ theo cơ quan và kỳ (XLSX hoặc PDF)",
+    response={200: None},
 )
-def tasks_report(request, date_from: dt.date | None = None, date_to: dt.date | None = None):
-    content, name = tasks_report_xlsx(
+def tasks_report(
+    request,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    format: Literal["xlsx", "pdf"] = "xlsx",
+):
+    content, name = (tasks_report_pdf if format == "pdf" else tasks_report_xlsx)(
         viewer=_person(request), now=timezone.now(), date_from=date_from, date_to=date_to
     )
-    response = HttpResponse(
-        content,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    response = HttpResponse(content, content_type=MEDIA[format])
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

@@ -23,8 +23,9 @@ from qlvb.directives.models import (
     Decision,
     ExtensionRequest,
 )
-from qlvb.directives.reports import tasks_report_xlsx
+from qlvb.directives.reports import tasks_report_pdf, tasks_report_xlsx
 from qlvb.directives.status import STATUS_ORDER, Status, current_period, period_status
+from qlvb.documents.registers import MEDIA
 
 
 def _dates(request) -> tuple[dt.date | None, dt.date | None]:
@@ -326,11 +327,10 @@ def urge_agency_view(request, agency_id: int):
 @login_required
 def report_view(request):
     date_from, date_to = _dates(request)
-    content, name = tasks_report_xlsx(
+    pdf = request.GET.get("format") == "pdf"
+    content, name = (tasks_report_pdf if pdf else tasks_report_xlsx)(
         viewer=request.user, now=timezone.now(), date_from=date_from, date_to=date_to
     )
-    response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
+    response = HttpResponse(content, content_type=MEDIA["pdf" if pdf else "xlsx"])
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -440,6 +440,23 @@ def test_tracking_counts_drill_down_urge_and_report(world):
     assert summary[-1][1] == "Tổng cộng" and summary[-1][2] == 4
     assert book["Danh sách"].max_row == 5
 
+    pdf = tracking.get("/api/v1/tasks/report?format=pdf")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert pdf["Content-Disposition"].endswith('.pdf"')
+    from pypdf import PdfReader
+
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    text = " ".join(text.split())
+    assert "BÁO CÁO TÌNH HÌNH THỰC HIỆN NHIỆM VỤ" in text
+    assert "1 Sở Tài chính 3 0 0 1 2 0" in text  # total, done on time/late, on time, overdue
+    assert "Tổng cộng 4" in text and "Quá hạn" in text
+    page = tracking.get("/nhiem-vu/bao-cao/?format=pdf")
+    assert page.status_code == 200 and page.content.startswith(b"%PDF")
+    own_pdf = stc.get("/api/v1/tasks/report?format=pdf")
+    own_text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(own_pdf.content)).pages)
+    assert "Sở Y tế" not in own_text  # an agency's report is its own
+    assert tracking.get("/api/v1/tasks/report?format=doc").status_code == 422
+
 
 def test_sub_tasks_for_departments_stay_inside_the_lead_agency(world):
     leader = client_for(world["leader"])
