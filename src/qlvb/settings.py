@@ -2,6 +2,7 @@
 
 QLVB_DATA_DIR     folder for the SQLite file, stored files, the generated secret key (./data)
 DATABASE_URL      sqlite:///... (default: QLVB_DATA_DIR/qlvb.sqlite3) or postgres://...
+QLVB_REPLICA_DATABASE_URL  postgres://... of a read replica: report reads go there (optional)
 QLVB_HUEY_URL     job queue storage: sqlite (default, QLVB_DATA_DIR/huey.sqlite3) or redis://...
 QLVB_STORAGE      "local" (default, QLVB_DATA_DIR/files) ; S3 comes with the scale-out work
 EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, DEFAULT_FROM_EMAIL
@@ -148,6 +149,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("QLVB_TEST_SQLITE_NAME") or None}
+# A PostgreSQL streaming replica for reports (docs/deploy.md): reads inside
+# `qlvb.core.replica.replica_reads()` go there, everything else to the primary.
+if os.environ.get("QLVB_REPLICA_DATABASE_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["QLVB_REPLICA_DATABASE_URL"],
+        conn_max_age=env_int("QLVB_DB_CONN_MAX_AGE", 0),
+    )
+    # Tests run the replica as a mirror of the test database (two aliases, one server).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["qlvb.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -----------------------------------------------------------------------------------
