@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "qlvb.directives",
     "qlvb.search",
     "qlvb.exchange",
+    "qlvb.reports",
     "qlvb.web",
 ]
 
