@@ -133,10 +133,15 @@ def to_docx(report: Report, p: Params, rows: list[dict]) -> bytes:
     para(doc, report.title, bold=True, size=14, align=center)
     para(doc, period_label(p), italic=True, size=14, align=center)
     doc.add_paragraph()
-    table = doc.add_table(rows=1, cols=len(report.columns) + 1)
+    # The printed table: the code is for programs (CSV); the rank, when there is one, numbers
+    # the rows instead of STT.
+    shown = [c for c in report.columns if c.name != "agency_code"]
+    numbered = not any(c.name == "rank" for c in shown)
+    table = doc.add_table(rows=1, cols=len(shown) + int(numbered))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    labels = ["STT", *[c.label for c in report.columns]]
+    table.autofit = False
+    labels = (["STT"] if numbered else []) + [c.label for c in shown]
     for cell, label in zip(table.rows[0].cells, labels, strict=True):
         cell.paragraphs[0].text = ""
         run = cell.paragraphs[0].add_run(label)
@@ -145,10 +150,16 @@ def to_docx(report: Report, p: Params, rows: list[dict]) -> bytes:
         cell.paragraphs[0].alignment = center
     for index, row in enumerate(rows, start=1):
         cells = table.add_row().cells
-        values = [str(index), *[_value(row.get(c)) for c in report.header]]
+        values = ([str(index)] if numbered else []) + [_value(row.get(c.name)) for c in shown]
         for cell, value in zip(cells, values, strict=True):
             run = cell.paragraphs[0].add_run(value)
             run.font.size = Pt(11)
+    names = [i for i, label in enumerate(labels) if label in ("Cơ quan, đơn vị", "Cơ quan nhận")]
+    for i, column in enumerate(table.columns):
+        column.width = Cm(5.5) if i in names else Cm(2.0)
+    for row in table.rows:
+        for i, cell in enumerate(row.cells):
+            cell.width = Cm(5.5) if i in names else Cm(2.0)
     doc.add_paragraph()
     foot = doc.add_table(rows=1, cols=2)
     recipients, signer = foot.rows[0].cells

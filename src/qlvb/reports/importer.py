@@ -354,6 +354,12 @@ def _fail(errors: list[dict]) -> None:
 Progress = Callable[[int, int], None]
 
 
+def _tick(progress: Progress | None, index: int, count: int) -> None:
+    """Checking the lines is the first half of the bar, writing them the second."""
+    if progress is not None and index % 1000 == 0:
+        progress(index, 2 * count)
+
+
 def import_register(
     *,
     actor,
@@ -383,7 +389,8 @@ def _import_incoming(actor, rows, raw, filename, progress) -> ImportResult:
     errors: list[dict] = []
     parsed = []
     first_line: dict[tuple, int] = {}
-    for line, row in rows:
+    for index, (line, row) in enumerate(rows):
+        _tick(progress, index, len(rows))
         v = _Line(line, row)
         agency = v.agency("agency_code", agencies)
         number = v.positive("arrival_number")
@@ -476,7 +483,9 @@ def _import_incoming(actor, rows, raw, filename, progress) -> ImportResult:
             chunk = fresh[start : start + BATCH]
             _insert_incoming(chunk, books, highest)
             if progress:
-                progress(start + len(chunk), total)
+                progress(
+                    len(rows) + (start + len(chunk)) * len(rows) // max(total, 1), 2 * len(rows)
+                )
         _advance_counters(highest)
         result = ImportResult(ImportKind.INCOMING, len(rows), len(fresh), total - len(fresh))
         if fresh:
@@ -598,7 +607,8 @@ def _import_outgoing(actor, rows, raw, filename, progress) -> ImportResult:
     types = _types()
     errors: list[dict] = []
     documents: dict[tuple, dict] = {}
-    for line, row in rows:
+    for index, (line, row) in enumerate(rows):
+        _tick(progress, index, len(rows))
         v = _Line(line, row)
         agency = v.agency("agency_code", agencies)
         number = v.positive("code_number")
@@ -708,7 +718,9 @@ def _import_outgoing(actor, rows, raw, filename, progress) -> ImportResult:
             chunk = fresh[start : start + BATCH]
             _insert_outgoing(chunk, books, highest, types, creator)
             if progress:
-                progress(start + len(chunk), total)
+                progress(
+                    len(rows) + (start + len(chunk)) * len(rows) // max(total, 1), 2 * len(rows)
+                )
         _advance_counters(highest)
         if fresh:
             audit_record(
