@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
 import zipfile
+import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.utils import timezone
+from django.conf import settings
+from django.db import connection, transaction
 
 from qlvb.agencies.models import Agency, Person
 from qlvb.agencies.services import is_installation_admin
@@ -46,6 +48,7 @@ from qlvb.outgoing.models import (
     Recipient,
     RecipientKind,
 )
+from qlvb.reports import bulk
 from qlvb.reports.models import ImportedRecord, ImportKind
 
 INCOMING_COLUMNS = [
@@ -205,6 +208,11 @@ def _check_header(header: list[str], expected: list[str], optional: set[str]) ->
 # --- values -------------------------------------------------------------------------------------
 
 
+@functools.cache
+def _local_zone():
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
 class _Line:
     """Collects the problems of one line."""
 
@@ -242,8 +250,8 @@ class _Line:
         except ValueError:
             self.problems.append(f"{name} “{value}” không phải thời điểm có thật (ISO 8601)")
             return None
-        if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=_local_zone())
         return moment
 
     def positive(self, name: str) -> int | None:
@@ -327,6 +335,13 @@ def _advance_counters(numbers: dict[int, int]) -> None:
 
 
 def _previous(kind: str, keys: list[str]) -> dict[str, str]:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT key, digest FROM reports_importedrecord WHERE kind = %s AND key = ANY(%s)",
+                [kind, keys],
+            )
+            return dict(cursor.fetchall())
     found: dict[str, str] = {}
     for start in range(0, len(keys), 5000):
         chunk = keys[start : start + 5000]
@@ -509,6 +524,8 @@ def _taken_incoming(books: dict, parsed: list[dict]) -> set[tuple[int, int]]:
     for p in parsed:
         wanted[books[(p["agency_id"], p["year"])]].append(p["number"])
     taken = set()
+    if connection.vendor == "postgresql":
+        return _taken_pg("incoming_incomingdocument", "arrival_number", wanted)
     for book_id, numbers in wanted.items():
         for start in range(0, len(numbers), 5000):
             taken.update(
@@ -519,63 +536,78 @@ def _taken_incoming(books: dict, parsed: list[dict]) -> set[tuple[int, int]]:
     return taken
 
 
+def _taken_pg(table: str, column: str, wanted: dict) -> set[tuple[int, int]]:
+    taken = set()
+    with connection.cursor() as cursor:
+        for book_id, numbers in wanted.items():
+            cursor.execute(
+                f"SELECT register_book_id, {column} FROM {table} "  # noqa: S608 - fixed names
+                f"WHERE register_book_id = %s AND {column} = ANY(%s)",
+                [book_id, numbers],
+            )
+            taken.update(cursor.fetchall())
+    return taken
+
+
 def _local_midnight(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time()))
+    return dt.datetime.combine(day, dt.time(), _local_zone())
 
 
 def _insert_incoming(chunk: list[dict], books: dict, highest: dict) -> None:
-    documents = Document.objects.bulk_create(
+    document_ids = bulk.insert(
+        Document,
         [
-            Document(
-                agency_id=p["agency_id"],
-                document_type_id=p["type_id"],
-                type_name=p["type_name"],
-                code_number=p["code_number"],
-                code_notation=p["code_notation"],
-                issued_date=p["issued"],
-                organ_id=p["organ_id"],
-                organ_name=p["organ_name"],
-                subject=p["subject"],
-                urgency=p["urgency"],
-                due_date=p["due"],
-            )
+            {
+                "agency_id": p["agency_id"],
+                "document_type_id": p["type_id"],
+                "type_name": p["type_name"],
+                "code_number": p["code_number"],
+                "code_notation": p["code_notation"],
+                "issued_date": p["issued"],
+                "organ_id": p["organ_id"],
+                "organ_name": p["organ_name"],
+                "subject": p["subject"],
+                "urgency": p["urgency"],
+                "due_date": p["due"],
+            }
             for p in chunk
         ],
-        batch_size=BATCH,
     )
     incoming = []
-    for p, document in zip(chunk, documents, strict=True):
+    for p, document_id in zip(chunk, document_ids, strict=True):
         book_id = books[(p["agency_id"], p["year"])]
         highest[book_id] = max(highest[book_id], p["number"])
         electronic_first = p["electronic_at"] is not None and (
             p["paper_at"] is None or p["electronic_at"] < p["paper_at"]
         )
         incoming.append(
-            IncomingDocument(
-                document=document,
-                agency_id=p["agency_id"],
-                state=IncomingState.DONE,
-                source=Source.ELECTRONIC if electronic_first else Source.PAPER,
-                register_book_id=book_id,
-                arrival_number=p["number"],
-                arrival_date=p["arrival"],
-                electronic_received_at=p["electronic_at"],
-                paper_received_at=p["paper_at"],
-                registered_at=_local_midnight(p["arrival"]),
-                due_at=_local_midnight(p["due"]) if p["due"] else None,
-                origin_reference=f"legacy:{p['key']}",
-                urgency_rank=URGENCY_RANK[p["urgency"]],
-            )
+            {
+                "document_id": document_id,
+                "agency_id": p["agency_id"],
+                "state": IncomingState.DONE,
+                "source": Source.ELECTRONIC if electronic_first else Source.PAPER,
+                "register_book_id": book_id,
+                "arrival_number": p["number"],
+                "arrival_date": p["arrival"],
+                "electronic_received_at": p["electronic_at"],
+                "paper_received_at": p["paper_at"],
+                "registered_at": _local_midnight(p["arrival"]),
+                "due_at": _local_midnight(p["due"]) if p["due"] else None,
+                "origin_reference": f"legacy:{p['key']}",
+                "urgency_rank": URGENCY_RANK[p["urgency"]],
+            }
         )
-    IncomingDocument.objects.bulk_create(incoming, batch_size=BATCH)
-    ImportedRecord.objects.bulk_create(
+    bulk.insert(IncomingDocument, incoming)
+    _records(ImportKind.INCOMING, chunk, document_ids)
+
+
+def _records(kind: str, chunk: list[dict], document_ids: list[int]) -> None:
+    bulk.insert(
+        ImportedRecord,
         [
-            ImportedRecord(
-                kind=ImportKind.INCOMING, key=p["key"], digest=p["digest"], document=document
-            )
-            for p, document in zip(chunk, documents, strict=True)
+            {"kind": kind, "key": p["key"], "digest": p["digest"], "document_id": document_id}
+            for p, document_id in zip(chunk, document_ids, strict=True)
         ],
-        batch_size=BATCH,
     )
 
 
@@ -689,13 +721,16 @@ def _import_outgoing(actor, rows, raw, filename, progress) -> ImportResult:
         wanted = defaultdict(list)
         for p in parsed:
             wanted[books[(p["agency_id"], p["year"])]].append(p["number"])
-        taken = set()
-        for book_id, numbers in wanted.items():
-            taken.update(
-                OutgoingDocument.objects.filter(
-                    register_book_id=book_id, number__in=numbers
-                ).values_list("register_book_id", "number")
-            )
+        if connection.vendor == "postgresql":
+            taken = _taken_pg("outgoing_outgoingdocument", "number", wanted)
+        else:
+            taken = set()
+            for book_id, numbers in wanted.items():
+                taken.update(
+                    OutgoingDocument.objects.filter(
+                        register_book_id=book_id, number__in=numbers
+                    ).values_list("register_book_id", "number")
+                )
         fresh = []
         for p in parsed:
             old = previous.get(p["key"])
@@ -745,84 +780,78 @@ def _medium(r: dict) -> str:
 
 
 def _insert_outgoing(chunk, books, highest, types, creator) -> None:
-    documents = Document.objects.bulk_create(
+    document_ids = bulk.insert(
+        Document,
         [
-            Document(
-                agency_id=p["agency_id"],
-                document_type_id=types.get(p["fields"]["type_name"]),
-                type_name=p["fields"]["type_name"],
-                code_number=str(p["number"]),
-                code_notation=p["fields"]["code_notation"],
-                issued_date=p["issued"],
-                organ_id=p["agency_id"],
-                organ_name=p["agency_name"],
-                subject=p["fields"]["subject"],
-                signer_full_name=p["fields"]["signer_name"],
-                signer_position=p["fields"]["signer_position"],
-                urgency=p["urgency"],
-                to_places=[r["name"] for r in p["recipients"]],
-            )
+            {
+                "agency_id": p["agency_id"],
+                "document_type_id": types.get(p["fields"]["type_name"]),
+                "type_name": p["fields"]["type_name"],
+                "code_number": str(p["number"]),
+                "code_notation": p["fields"]["code_notation"],
+                "issued_date": p["issued"],
+                "organ_id": p["agency_id"],
+                "organ_name": p["agency_name"],
+                "subject": p["fields"]["subject"],
+                "signer_full_name": p["fields"]["signer_name"],
+                "signer_position": p["fields"]["signer_position"],
+                "urgency": p["urgency"],
+                "to_places": [r["name"] for r in p["recipients"]],
+            }
             for p in chunk
         ],
-        batch_size=BATCH,
     )
     outgoing = []
-    for p, document in zip(chunk, documents, strict=True):
+    for p, document_id in zip(chunk, document_ids, strict=True):
         book_id = books[(p["agency_id"], p["year"])]
         highest[book_id] = max(highest[book_id], p["number"])
+        issued_at = _local_midnight(p["issued"])
         outgoing.append(
-            OutgoingDocument(
-                document=document,
-                agency_id=p["agency_id"],
-                state=OutgoingState.ISSUED,
-                created_by=creator,
-                register_book_id=book_id,
-                number=p["number"],
-                issued_at=_local_midnight(p["issued"]),
-                signed_at=_local_midnight(p["issued"]),
-                urgency_rank=URGENCY_RANK[p["urgency"]],
-            )
+            {
+                "document_id": document_id,
+                "agency_id": p["agency_id"],
+                "state": OutgoingState.ISSUED,
+                "created_by_id": creator.pk,
+                "register_book_id": book_id,
+                "number": p["number"],
+                "issued_at": issued_at,
+                "signed_at": issued_at,
+                "urgency_rank": URGENCY_RANK[p["urgency"]],
+            }
         )
-    outgoing = OutgoingDocument.objects.bulk_create(outgoing, batch_size=BATCH)
-    recipients = []
-    for p, out in zip(chunk, outgoing, strict=True):
+    outgoing_ids = bulk.insert(OutgoingDocument, outgoing)
+    recipients, deliveries = [], []
+    for p, out_id, out in zip(chunk, outgoing_ids, outgoing, strict=True):
         for position, r in enumerate(p["recipients"]):
             recipients.append(
-                Recipient(
-                    outgoing=out,
-                    kind=RecipientKind.AGENCY if r["agency_id"] else RecipientKind.PAPER,
-                    agency_id=r["agency_id"],
-                    name=r["name"],
-                    medium=_medium(r),
-                    position=position,
-                )
+                {
+                    "outgoing_id": out_id,
+                    "kind": RecipientKind.AGENCY if r["agency_id"] else RecipientKind.PAPER,
+                    "agency_id": r["agency_id"],
+                    "name": r["name"],
+                    "medium": _medium(r),
+                    "position": position,
+                }
             )
-    recipients = Recipient.objects.bulk_create(recipients, batch_size=BATCH)
-    deliveries = []
-    for recipient in recipients:
-        if recipient.agency_id and recipient.medium != Medium.PAPER:
-            out = recipient.outgoing
-            deliveries.append(
-                Delivery(
-                    state=DeliveryWorkState.DONE,
-                    agency_id=out.agency_id,
-                    outgoing=out,
-                    recipient=recipient,
-                    recipient_agency_id=recipient.agency_id,
-                    urgency_rank=out.urgency_rank,
-                    status=DeliveryStatus.DELIVERED,
-                    delivered_at=out.issued_at,
-                    status_changed_at=out.issued_at,
-                    finished_at=out.issued_at,
-                )
-            )
-    Delivery.objects.bulk_create(deliveries, batch_size=BATCH)
-    ImportedRecord.objects.bulk_create(
+            deliveries.append((out_id, out, r))
+    recipient_ids = bulk.insert(Recipient, recipients)
+    bulk.insert(
+        Delivery,
         [
-            ImportedRecord(
-                kind=ImportKind.OUTGOING, key=p["key"], digest=p["digest"], document=document
-            )
-            for p, document in zip(chunk, documents, strict=True)
+            {
+                "state": DeliveryWorkState.DONE,
+                "agency_id": out["agency_id"],
+                "outgoing_id": out_id,
+                "recipient_id": recipient_id,
+                "recipient_agency_id": r["agency_id"],
+                "urgency_rank": out["urgency_rank"],
+                "status": DeliveryStatus.DELIVERED,
+                "delivered_at": out["issued_at"],
+                "status_changed_at": out["issued_at"],
+                "finished_at": out["issued_at"],
+            }
+            for recipient_id, (out_id, out, r) in zip(recipient_ids, deliveries, strict=True)
+            if r["agency_id"] and _medium(r) != Medium.PAPER
         ],
-        batch_size=BATCH,
     )
+    _records(ImportKind.OUTGOING, chunk, document_ids)
