@@ -30,7 +30,7 @@ def bars(rows: list[dict], *, label: str, series: list[tuple[str, str]], limit: 
         f'aria-label="{escape(label)}">'
     ]
     for i, (_, legend) in enumerate(series):
-        x = left + i * 170
+        x = 10 + i * 330
         parts.append(f'<rect x="{x}" y="4" width="10" height="10" fill="{COLOURS[i]}"/>')
         parts.append(f'<text x="{x + 14}" y="13" font-size="11">{escape(legend)}</text>')
     for n, row in enumerate(rows):
