@@ -44,8 +44,8 @@ def test_home_greets_the_person_with_roles_and_navigation(clerk_client, clerk):
 
 
 def test_active_section_is_highlighted(clerk_client):
-    html = clerk_client.get(reverse("web:reports")).content.decode()
-    url = reverse("web:reports")
+    html = clerk_client.get(reverse("reports:index")).content.decode()
+    url = reverse("reports:index")
     assert f'class="nav-link active" href="{url}" data-section="reports"' in html
     assert html.count('class="nav-link active"') == 1
 
