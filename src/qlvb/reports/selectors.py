@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from qlvb.agencies.models import Agency, Role
 from qlvb.core.errors import NotFound, PermissionDenied, ValidationFailed
+from qlvb.core.replica import replica_reads
 from qlvb.directives.models import TaskPeriod
 from qlvb.directives.status import STATUS_ORDER, status_q
 from qlvb.documents.models import Document, Urgency
@@ -623,7 +624,8 @@ def params_for(
 def report_rows(*, viewer, name: str, agency_code=None, start=None, end=None, now=None):
     report = get_report(name)
     p = params_for(viewer=viewer, agency_code=agency_code, start=start, end=end, now=now)
-    return report, p, report.rows(p)
+    with replica_reads():  # on the reports' replica when there is one
+        return report, p, report.rows(p)
 
 
 def cell_documents(*, viewer, name, key, column, agency_code=None, start=None, end=None, now=None):

@@ -21,7 +21,13 @@ from qlvb.reports.charts import chart_for
 from qlvb.reports.exports import CONTENT_TYPES, FORMATS
 from qlvb.reports.exports import render as render_file
 from qlvb.reports.models import ImportKind, RegisterImport
-from qlvb.reports.selectors import REPORTS, get_report, params_for, sees_every_agency
+from qlvb.reports.selectors import (
+    REPORTS,
+    get_report,
+    params_for,
+    report_rows,
+    sees_every_agency,
+)
 
 ADMIN_ONLY = "Chỉ quản trị hệ thống mới được nhập sổ văn bản cũ."
 
@@ -64,9 +70,13 @@ def index_view(request):
 @login_required
 def report_view(request, name):
     try:
-        report = get_report(name)
-        p = _params(request)
-        rows = report.rows(p)
+        report, p, rows = report_rows(
+            viewer=request.user,
+            name=name,
+            agency_code=request.GET.get("agency") or None,
+            start=_date(request.GET.get("from")),
+            end=_date(request.GET.get("to")),
+        )
     except DomainError as exc:
         return _error(request, exc)
     table = []
