@@ -15,6 +15,7 @@ from qlvb.directives.api import router as directives_router
 from qlvb.documents.api import router as documents_router
 from qlvb.incoming.api import router as incoming_router
 from qlvb.jobs.api import router as jobs_router
+from qlvb.notifications.api import router as notifications_router
 from qlvb.outgoing.api import router as outgoing_router
 from qlvb.reports.api import router as reports_router
 from qlvb.search.api import router as search_router
@@ -52,3 +53,4 @@ api.add_router("/", outgoing_router)
 api.add_router("/", directives_router)
 api.add_router("/", search_router)
 api.add_router("/", reports_router)
+api.add_router("/", notifications_router)

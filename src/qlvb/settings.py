@@ -14,6 +14,7 @@ QLVB_REQUIRE_2FA_FOR_ADMINS  1 to require a TOTP second factor for administrator
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -93,6 +94,7 @@ INSTALLED_APPS = [
     "qlvb.search",
     "qlvb.exchange",
     "qlvb.reports",
+    "qlvb.notifications",
     "qlvb.web",
 ]
 
@@ -249,6 +251,15 @@ else:
     )
 QLVB_JOB_LEASE_SECONDS = env_int("QLVB_JOB_LEASE_SECONDS", 300)
 QLVB_JOB_MAX_ATTEMPTS = env_int("QLVB_JOB_MAX_ATTEMPTS", 8)
+
+# --- Notifications (qlvb.notifications: SMS provider, reminders) ------------------------------
+QLVB_SMS_PROVIDER = os.environ.get("QLVB_SMS_PROVIDER", "console")  # console | http
+QLVB_SMS_HTTP = json.loads(os.environ.get("QLVB_SMS_HTTP") or "{}")  # see notifications/sms
+QLVB_SMS_SENDER = os.environ.get("QLVB_SMS_SENDER", "QLVB")
+QLVB_SMS_ASCII = env_bool("QLVB_SMS_ASCII")  # without diacritics, to fit 160 characters
+QLVB_REMINDER_DAYS = [
+    int(d) for d in os.environ.get("QLVB_REMINDER_DAYS", "3,1").split(",") if d.strip()
+]
 
 LOGGING = {
     "version": 1,

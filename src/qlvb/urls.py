@@ -6,6 +6,7 @@ urlpatterns = [
     path("nhiem-vu/", include("qlvb.directives.urls")),
     path("tim-kiem/", include("qlvb.search.urls")),
     path("bao-cao/", include("qlvb.reports.urls")),
+    path("thong-bao/", include("qlvb.notifications.urls")),
     path("", include("qlvb.web.urls")),
     path("van-ban-den/", include("qlvb.incoming.urls")),
     path("van-ban-di/", include("qlvb.outgoing.urls")),

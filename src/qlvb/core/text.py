@@ -20,6 +20,14 @@ def fold(text: str | None) -> str:
     return _SPACES.sub(" ", stripped.lower()).strip()
 
 
+def strip_marks(text: str | None) -> str:
+    """No diacritics, case kept, đ→d: `Hỏa tốc Đà Nẵng` → `Hoa toc Da Nang` (SMS in 7-bit)."""
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+
+
 def sort_key(text: str | None) -> tuple:
     """A sort key close to Vietnamese dictionary order (base letters first, then the marks),
     so "Đắk Lắk" sorts among the D's and not after "Yên Bái"."""

@@ -30,6 +30,7 @@ from qlvb.directives.models import (
 from qlvb.directives.periods import build_periods
 from qlvb.directives.selectors import can_oversee, task_visible
 from qlvb.directives.status import Status, current_period, status_q
+from qlvb.notifications import events
 
 TITLE_MAX = 500
 
@@ -613,6 +614,7 @@ def extension_decide(
         if grant:
             period.effective_due_at = max(period.effective_due_at, extension.new_due_at)
             period.save(update_fields=["effective_due_at"])
+        events.emit("directives.extension_decided", extension=extension)
         audit_record(
             actor=actor,
             action="task.extension_grant" if grant else "task.extension_refuse",
@@ -722,6 +724,7 @@ def task_urge(*, actor: Person, task: Task, text: str = "") -> Urge:
             urged_by=actor,
             urged_at=now,
         )
+        events.emit("directives.urged", urges=[urge])
         audit_record(actor=actor, action="task.urge", obj=task, details={"urge": urge.pk})
     return urge
 
@@ -754,6 +757,7 @@ def agency_urge_overdue(*, actor: Person, agency: Agency, text: str = "") -> lis
             )
             for t in tasks
         )
+        events.emit("directives.urged", urges=urges)
         audit_record_many(
             actor=actor,
             entries=[

@@ -28,6 +28,7 @@ from qlvb.incoming.models import (
     TimelineEvent,
 )
 from qlvb.incoming.selectors import incoming_duplicates
+from qlvb.notifications import events
 
 # edXML status codes the sender sees (../shared/standards/edxml.md)
 STATUS_ARRIVED, STATUS_REJECTED, STATUS_ACCEPTED = "01", "02", "03"
@@ -352,6 +353,7 @@ def incoming_direct(
         incoming.due_at = lead.due_at or incoming.due_at
         incoming.state = IncomingState.ASSIGNED
         incoming.save()
+        events.emit("incoming.assigned", assignments=created)
         _event(
             incoming,
             actor=actor,
@@ -389,6 +391,7 @@ def assignment_delegate(
             parent=assignment,
             require_lead=False,
         )
+        events.emit("incoming.assigned", assignments=created)
         _event(
             assignment.incoming,
             actor=actor,
@@ -701,6 +704,7 @@ def incoming_remind(*, incoming: IncomingDocument, text: str, actor=None) -> Tim
             kind="reminder",
             text=text,
         )
+        events.emit("incoming.reminder", incoming=incoming, text=text, actor=actor)
         audit_record(
             actor=actor,
             action="incoming.reminder",
