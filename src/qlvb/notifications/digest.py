@@ -39,6 +39,15 @@ def overdue_by_person(now: dt.datetime) -> dict[int, list[tuple[str, str, dt.dat
     return found
 
 
+def _aware(value) -> dt.datetime:
+    """Raw SQL on SQLite gives text or naive UTC datetimes; PostgreSQL aware ones."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if timezone.is_naive(value):
+        value = value.replace(tzinfo=dt.UTC)
+    return value
+
+
 def _text(person, items) -> str:
     lines = [
         f"Kính gửi {person.full_name},",
@@ -46,9 +55,9 @@ def _text(person, items) -> str:
         f"Hiện có {len(items)} việc đã quá hạn xử lý:",
         "",
     ]
-    for title, url, deadline in sorted(items, key=lambda i: str(i[2]))[:MAX_LINES]:
-        when = deadline if isinstance(deadline, str) else f"{timezone.localtime(deadline):%d/%m/%Y}"
-        lines.append(f"- {title} (hạn {str(when)[:10]})")
+    items = sorted(((t, u, _aware(d)) for t, u, d in items), key=lambda i: i[2])
+    for title, url, deadline in items[:MAX_LINES]:
+        lines.append(f"- {title} (hạn {timezone.localtime(deadline):%d/%m/%Y})")
         lines.append(f"  {absolute(url)}")
     if len(items) > MAX_LINES:
         lines.append(f"... và {len(items) - MAX_LINES} việc khác.")
