@@ -46,7 +46,9 @@ class H(BaseHTTPRequestHandler):
             self.wfile.write(b'{"error": "quota exceeded"}'); return
         if mode == "garbage":
             self.send_response(200); self.end_headers(); self.wfile.write(b"<html>"); return
-        self.send_response(200); self.send_header("Content-Type", "application/json"); self.end_headers()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
         self.wfile.write(json.dumps({"id": "msg-%d" % time.time_ns()}).encode())
     def log_message(self, *a): pass
 server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H)
