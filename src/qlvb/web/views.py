@@ -66,6 +66,18 @@ def admin_index(request):
             _link("jobs:failed"),
         ),
         (_("Audit log"), _("Who did what, when"), "bi-journal-check", _link("audit:list")),
+        (
+            _("E-mails and SMS"),
+            _("Failed or retrying"),
+            "bi-envelope-exclamation",
+            _link("notifications:messages"),
+        ),
+        (
+            _("Agency notification defaults"),
+            _("Leader on duty"),
+            "bi-bell",
+            _link("notifications:agency") if request.user.has_role("admin") else None,
+        ),
     ]
     return render(request, "web/admin_index.html", {"links": links})
 
