@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -71,13 +71,22 @@ def _url_sql(name: str, column: str) -> str:
     return f"'{prefix}' || CAST({column} AS TEXT) || '{suffix}'"
 
 
-def _title_sql(prefix_param: str, subject: str, confidentiality: str | None) -> str:
-    if confidentiality is None:
-        return f"{prefix_param} || {subject}"
-    return (
-        f"{prefix_param} || CASE WHEN {confidentiality} <> 'thuong' "
-        f"THEN 'Văn bản mật' ELSE {subject} END"
-    )
+def _windows_sql(column: str, windows: list[Window], *, dates: bool) -> tuple[str, str, dict]:
+    """(WHERE condition, CASE giving the rule, params) for a deadline column: every window in
+    one pass over the table. Date columns (deliveries) are late from the day after."""
+    ordered = sorted(windows, key=lambda w: w.hi)
+    params, whens = {}, []
+    for i, w in enumerate(ordered):
+        hi = timezone.localtime(w.hi).date() if dates else w.hi
+        if dates and w.rule == OVERDUE:
+            hi -= dt.timedelta(days=1)
+        params[f"hi{i}"] = hi
+        whens.append(f"WHEN {column} <= %(hi{i})s THEN '{w.rule}'")
+    lo = min(w.lo for w in ordered)
+    params["lo"] = timezone.localtime(lo).date() - dt.timedelta(days=1) if dates else lo
+    params["hi"] = params[f"hi{len(ordered) - 1}"]
+    condition = f"{column} > %(lo)s AND {column} <= %(hi)s"
+    return condition, f"CASE {' '.join(whens)} END", params
 
 
 LEADER_OF = (
@@ -86,65 +95,109 @@ LEADER_OF = (
 )
 
 
-def _sources() -> list[tuple[str, str]]:
-    """(item_type, SELECT ... producing recipient_id, agency_id, title, url, item_id, deadline)
-    with %(lo)s/%(hi)s (datetimes), %(lo_day)s/%(hi_day)s (dates) and %(prefix)s."""
+@dataclass
+class Source:
+    item_type: str
+    deadline: str  # the deadline column the windows apply to
+    dates: bool  # a date column (deliveries), not a moment
+    # SELECT recipient_id, agency_id, subject, confidentiality, url, item_id, deadline,
+    # {rule} AS src_rule ... WHERE ... AND {window}
+    select: str
+
+
+def sources() -> list[Source]:
     incoming_url = _url_sql("incoming:detail", "i.id")
-    title = _title_sql("%(prefix)s", "d.subject", "d.confidentiality")
-    assignment_person = f"""
-        SELECT a.person_id, i.agency_id, {title}, {incoming_url}, a.id, a.due_at
-        FROM incoming_assignment a
-        JOIN incoming_incomingdocument i ON i.id = a.incoming_id
-        JOIN documents_document d ON d.id = i.document_id
-        WHERE a.state = 'open' AND a.person_id IS NOT NULL
-          AND a.due_at > %(lo)s AND a.due_at <= %(hi)s"""  # noqa: S608 (constant SQL, values are parameters)
-    assignment_department = f"""
-        SELECT p.id, i.agency_id, {title}, {incoming_url}, a.id, a.due_at
-        FROM incoming_assignment a
-        JOIN incoming_incomingdocument i ON i.id = a.incoming_id
-        JOIN documents_document d ON d.id = i.document_id
-        JOIN agencies_person p ON p.department_id = a.department_id AND p.is_active
-        WHERE a.state = 'open' AND a.person_id IS NULL
-          AND a.due_at > %(lo)s AND a.due_at <= %(hi)s AND {LEADER_OF}"""  # noqa: S608 (constant SQL, values are parameters)
+    outgoing_url = _url_sql("outgoing:detail", "o.id")
+    task_url = _url_sql("directives:detail", "t.id")
     if connection.vendor == "postgresql":
         delivery_deadline = "CAST(dl.due_date AS timestamptz)"
     else:
         delivery_deadline = "dl.due_date || ' 00:00:00'"
-    outgoing_url = _url_sql("outgoing:detail", "o.id")
-    delivery = f"""
-        SELECT o.created_by_id, o.agency_id,
-               {_title_sql("%(prefix)s", "ra.name || ' - ' || d.subject", "d.confidentiality")},
-               {outgoing_url}, dl.id, {delivery_deadline}
-        FROM outgoing_delivery dl
-        JOIN outgoing_outgoingdocument o ON o.id = dl.outgoing_id
-        JOIN documents_document d ON d.id = o.document_id
-        JOIN agencies_agency ra ON ra.id = dl.recipient_agency_id
-        WHERE dl.status IN ('queued', '01', '03', '04', '05')
-          AND dl.due_date > %(lo_day)s AND dl.due_date <= %(hi_day)s"""  # noqa: S608 (constant SQL, values are parameters)
-    task_url = _url_sql("directives:detail", "t.id")
-    task = f"""
-        SELECT r.person_id, tp.lead_agency_id, %(prefix)s || t.title, {task_url}, tp.id,
-               tp.effective_due_at
-        FROM directives_taskperiod tp
-        JOIN directives_task t ON t.id = tp.task_id
-        JOIN agencies_roleassignment r ON r.agency_id = tp.lead_agency_id AND r.role = 'leader'
-        JOIN agencies_person p ON p.id = r.person_id AND p.is_active
-        WHERE tp.is_top AND tp.completed_at IS NULL AND tp.confirmed_at IS NULL
-          AND tp.starts_at <= %(now)s
-          AND tp.effective_due_at > %(lo)s AND tp.effective_due_at <= %(hi)s"""  # noqa: S608 (constant SQL, values are parameters)
+    assignment = """SELECT {who} AS recipient_id, i.agency_id AS agency_id,
+                d.subject AS subject, d.confidentiality AS confidentiality, {url} AS url,
+                a.id AS item_id, a.due_at AS deadline, {rule} AS src_rule
+            FROM incoming_assignment a
+            JOIN incoming_incomingdocument i ON i.id = a.incoming_id
+            JOIN documents_document d ON d.id = i.document_id
+            {join}
+            WHERE a.state = 'open' AND {window} AND {extra}""".replace("{url}", incoming_url)
     return [
-        ("incoming.assignment", assignment_person),
-        ("incoming.assignment", assignment_department),
-        ("outgoing.delivery", delivery),
-        ("directives.period", task),
+        Source(
+            "incoming.assignment",
+            "a.due_at",
+            False,
+            assignment.replace("{who}", "a.person_id")
+            .replace("{join}", "")
+            .replace("{extra}", "a.person_id IS NOT NULL"),
+        ),
+        Source(
+            "incoming.assignment",
+            "a.due_at",
+            False,
+            assignment.replace("{who}", "p.id")
+            .replace(
+                "{join}",
+                "JOIN agencies_person p ON p.department_id = a.department_id AND p.is_active",
+            )
+            .replace("{extra}", f"a.person_id IS NULL AND {LEADER_OF}"),
+        ),
+        Source(
+            "outgoing.delivery",
+            "dl.due_date",
+            True,
+            f"""SELECT o.created_by_id AS recipient_id, o.agency_id AS agency_id,
+                ra.name || ' - ' || d.subject AS subject, d.confidentiality AS confidentiality,
+                {outgoing_url} AS url, dl.id AS item_id, {delivery_deadline} AS deadline,
+                {{rule}} AS src_rule
+            FROM outgoing_delivery dl
+            JOIN outgoing_outgoingdocument o ON o.id = dl.outgoing_id
+            JOIN documents_document d ON d.id = o.document_id
+            JOIN agencies_agency ra ON ra.id = dl.recipient_agency_id
+            WHERE dl.status IN ('queued', '01', '03', '04', '05') AND {{window}}""",  # noqa: S608
+        ),
+        Source(
+            "directives.period",
+            "tp.effective_due_at",
+            False,
+            f"""SELECT r.person_id AS recipient_id, tp.lead_agency_id AS agency_id,
+                t.title AS subject, 'thuong' AS confidentiality, {task_url} AS url,
+                tp.id AS item_id, tp.effective_due_at AS deadline, {{rule}} AS src_rule
+            FROM directives_taskperiod tp
+            JOIN directives_task t ON t.id = tp.task_id
+            JOIN agencies_roleassignment r
+                ON r.agency_id = tp.lead_agency_id AND r.role = 'leader'
+            JOIN agencies_person p ON p.id = r.person_id AND p.is_active
+            WHERE tp.is_top AND tp.completed_at IS NULL AND tp.confirmed_at IS NULL
+              AND tp.starts_at <= %(now)s AND {{window}}""",  # noqa: S608
+        ),
     ]
+
+
+TITLE = (
+    "CASE WHEN c.src_rule = 'overdue' THEN 'Quá hạn: ' ELSE 'Sắp đến hạn: ' END || "
+    "CASE WHEN c.confidentiality <> 'thuong' THEN 'Văn bản mật' ELSE c.subject END"
+)
+
+
+def candidates_sql(source: Source, windows: list[Window]) -> tuple[str, dict]:
+    """SELECT recipient_id, agency_id, title, url, item_id, deadline, src_rule: every item of
+    the source in one of the windows, in one pass."""
+    condition, rule, params = _windows_sql(source.deadline, windows, dates=source.dates)
+    inner = source.select.replace("{window}", condition).replace("{rule}", rule)
+    sql = (
+        # Constant SQL; the values are parameters.
+        f"SELECT c.recipient_id, c.agency_id, {TITLE}, c.url, c.item_id, c.deadline, c.src_rule "  # noqa: S608
+        f"FROM ({inner}) AS c"
+    )
+    return sql, params
 
 
 INSERT_NOTIFICATIONS = """
     INSERT INTO notifications_notification
-        (recipient_id, agency_id, title, url, item_id, deadline,
-         event, body, urgent, rule, item_type, batch, created_at)
-    SELECT src.*, %(event)s, '', {false}, %(rule)s, %(item_type)s, %(batch)s, %(now)s
+        (recipient_id, agency_id, title, url, item_id, deadline, rule,
+         event, body, urgent, item_type, batch, created_at)
+    SELECT src.*, CASE WHEN src.src_rule = 'overdue' THEN 'overdue' ELSE 'deadline_near' END,
+           '', {false}, %(item_type)s, %(batch)s, %(now)s
     FROM ({select}) AS src
     WHERE true
     ON CONFLICT DO NOTHING"""
@@ -174,7 +227,6 @@ class ScanReport:
     batch: str
     notifications: int = 0
     messages: int = 0
-    per_rule: dict = field(default_factory=dict)
 
 
 def scan(*, now: dt.datetime | None = None, pause=None) -> ScanReport:
@@ -183,29 +235,15 @@ def scan(*, now: dt.datetime | None = None, pause=None) -> ScanReport:
     now = now or timezone.now()
     report = ScanReport(batch=uuid.uuid4().hex)
     false = "false" if connection.vendor == "postgresql" else "0"
+    spans = windows(now)
     with transaction.atomic(), connection.cursor() as cursor:
-        for window in windows(now):
-            params = {
-                "lo": window.lo,
-                "hi": window.hi,
-                "lo_day": timezone.localtime(window.lo).date(),
-                "hi_day": timezone.localtime(window.hi).date(),
-                "now": now,
-                "event": window.event,
-                "rule": window.rule,
-                "batch": report.batch,
-                "prefix": "Quá hạn: " if window.rule == OVERDUE else "Sắp đến hạn: ",
-            }
-            if window.rule == OVERDUE:  # a delivery is late from the day after its date
-                params["hi_day"] = params["hi_day"] - dt.timedelta(days=1)
-            for item_type, select in _sources():
-                cursor.execute(
-                    INSERT_NOTIFICATIONS.format(select=select, false=false),
-                    {**params, "item_type": item_type},
-                )
-                count = max(cursor.rowcount, 0)
-                report.notifications += count
-                report.per_rule[window.rule] = report.per_rule.get(window.rule, 0) + count
+        for source in sources():
+            select, params = candidates_sql(source, spans)
+            cursor.execute(
+                INSERT_NOTIFICATIONS.format(select=select, false=false),
+                {**params, "now": now, "batch": report.batch, "item_type": source.item_type},
+            )
+            report.notifications += max(cursor.rowcount, 0)
         if pause:
             pause()
         for channel in (Channel.EMAIL, Channel.SMS):

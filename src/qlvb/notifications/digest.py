@@ -21,21 +21,15 @@ MAX_LINES = 50
 
 
 def overdue_by_person(now: dt.datetime) -> dict[int, list[tuple[str, str, dt.datetime]]]:
+    """Everything overdue, whenever its deadline was (the scan looks back a week only)."""
     found: dict[int, list] = defaultdict(list)
-    lo = now - dt.timedelta(days=3650)
-    params = {
-        "lo": lo,
-        "hi": now,
-        "lo_day": lo.date(),
-        "hi_day": timezone.localtime(now).date() - dt.timedelta(days=1),
-        "now": now,
-        "prefix": "",
-    }
+    span = [deadlines.Window(deadlines.OVERDUE, Event.OVERDUE, now - dt.timedelta(days=3650), now)]
     with connection.cursor() as cursor:
-        for _item_type, select in deadlines._sources():
-            cursor.execute(select, params)
-            for recipient_id, _agency, title, url, _item, deadline in cursor.fetchall():
-                found[recipient_id].append((title, url, deadline))
+        for source in deadlines.sources():
+            sql, params = deadlines.candidates_sql(source, span)
+            cursor.execute(sql, {**params, "now": now})
+            for recipient_id, _agency, title, url, _item, deadline, _rule in cursor.fetchall():
+                found[recipient_id].append((title.removeprefix("Quá hạn: "), url, deadline))
     return found
 
 

@@ -40,11 +40,18 @@ class Channel(models.TextChoices):
 
 
 class Notification(models.Model):
+    # No single-column indexes: (recipient, read_at) and the unique constraint lead with the
+    # recipient; fewer indexes keep the scan's bulk inserts fast.
     recipient = models.ForeignKey(
-        "agencies.Person", on_delete=models.CASCADE, related_name="notifications"
+        "agencies.Person", on_delete=models.CASCADE, related_name="notifications", db_index=False
     )
     agency = models.ForeignKey(
-        "agencies.Agency", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "agencies.Agency",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     event = models.CharField("sự kiện", max_length=30, choices=Event.choices)
     title = models.CharField("tiêu đề", max_length=300)
