@@ -8,135 +8,416 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('agencies', '0003_agency_local_search_index'),
+        ("agencies", "0003_agency_local_search_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event', models.CharField(choices=[('delivered', 'Văn bản đến cơ quan'), ('urgent_delivered', 'Văn bản hỏa tốc đến cơ quan'), ('assigned', 'Được giao xử lý văn bản'), ('directed', 'Lãnh đạo cho ý kiến chỉ đạo'), ('deadline_near', 'Sắp đến hạn'), ('overdue', 'Quá hạn'), ('reminder', 'Bên gửi nhắc nhở'), ('urged', 'Nhiệm vụ bị đôn đốc'), ('extension_decided', 'Kết quả đề nghị gia hạn'), ('rejected', 'Văn bản đi bị từ chối tiếp nhận')], max_length=30, verbose_name='sự kiện')),
-                ('title', models.CharField(max_length=300, verbose_name='tiêu đề')),
-                ('body', models.TextField(blank=True, verbose_name='nội dung')),
-                ('url', models.CharField(blank=True, max_length=300, verbose_name='đường dẫn')),
-                ('urgent', models.BooleanField(default=False, verbose_name='hỏa tốc')),
-                ('rule', models.CharField(blank=True, max_length=30)),
-                ('item_type', models.CharField(blank=True, max_length=40)),
-                ('item_id', models.BigIntegerField(blank=True, null=True)),
-                ('deadline', models.DateTimeField(blank=True, null=True, verbose_name='hạn')),
-                ('batch', models.CharField(blank=True, db_index=True, max_length=32)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='thời điểm')),
-                ('read_at', models.DateTimeField(blank=True, null=True, verbose_name='đã đọc lúc')),
-                ('agency', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='agencies.agency')),
-                ('recipient', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "event",
+                    models.CharField(
+                        choices=[
+                            ("delivered", "Văn bản đến cơ quan"),
+                            ("urgent_delivered", "Văn bản hỏa tốc đến cơ quan"),
+                            ("assigned", "Được giao xử lý văn bản"),
+                            ("directed", "Lãnh đạo cho ý kiến chỉ đạo"),
+                            ("deadline_near", "Sắp đến hạn"),
+                            ("overdue", "Quá hạn"),
+                            ("reminder", "Bên gửi nhắc nhở"),
+                            ("urged", "Nhiệm vụ bị đôn đốc"),
+                            ("extension_decided", "Kết quả đề nghị gia hạn"),
+                            ("rejected", "Văn bản đi bị từ chối tiếp nhận"),
+                        ],
+                        max_length=30,
+                        verbose_name="sự kiện",
+                    ),
+                ),
+                ("title", models.CharField(max_length=300, verbose_name="tiêu đề")),
+                ("body", models.TextField(blank=True, verbose_name="nội dung")),
+                ("url", models.CharField(blank=True, max_length=300, verbose_name="đường dẫn")),
+                ("urgent", models.BooleanField(default=False, verbose_name="hỏa tốc")),
+                ("rule", models.CharField(blank=True, max_length=30)),
+                ("item_type", models.CharField(blank=True, max_length=40)),
+                ("item_id", models.BigIntegerField(blank=True, null=True)),
+                ("deadline", models.DateTimeField(blank=True, null=True, verbose_name="hạn")),
+                ("batch", models.CharField(blank=True, db_index=True, max_length=32)),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="thời điểm"
+                    ),
+                ),
+                ("read_at", models.DateTimeField(blank=True, null=True, verbose_name="đã đọc lúc")),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="agencies.agency",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'thông báo',
-                'ordering': ['-id'],
+                "verbose_name": "thông báo",
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='Message',
+            name="Message",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('pending', 'Chờ xử lý'), ('running', 'Đang xử lý'), ('done', 'Hoàn thành'), ('failed', 'Thất bại')], default='pending', max_length=10, verbose_name='trạng thái')),
-                ('attempts', models.PositiveIntegerField(default=0, verbose_name='số lần thử')),
-                ('max_attempts', models.PositiveIntegerField(default=qlvb.jobs.models.default_max_attempts, verbose_name='số lần thử tối đa')),
-                ('next_attempt_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='lần thử tiếp theo')),
-                ('lease_until', models.DateTimeField(blank=True, null=True, verbose_name='hết hạn giữ')),
-                ('leased_by', models.CharField(blank=True, max_length=120, verbose_name='tiến trình xử lý')),
-                ('last_error', models.TextField(blank=True, verbose_name='lỗi gần nhất')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='thời điểm tạo')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='thời điểm kết thúc')),
-                ('channel', models.CharField(choices=[('in_app', 'Trên hệ thống'), ('email', 'Thư điện tử'), ('sms', 'Tin nhắn SMS')], max_length=10, verbose_name='kênh')),
-                ('event', models.CharField(choices=[('delivered', 'Văn bản đến cơ quan'), ('urgent_delivered', 'Văn bản hỏa tốc đến cơ quan'), ('assigned', 'Được giao xử lý văn bản'), ('directed', 'Lãnh đạo cho ý kiến chỉ đạo'), ('deadline_near', 'Sắp đến hạn'), ('overdue', 'Quá hạn'), ('reminder', 'Bên gửi nhắc nhở'), ('urged', 'Nhiệm vụ bị đôn đốc'), ('extension_decided', 'Kết quả đề nghị gia hạn'), ('rejected', 'Văn bản đi bị từ chối tiếp nhận')], max_length=30, verbose_name='sự kiện')),
-                ('subject', models.CharField(blank=True, max_length=300, verbose_name='tiêu đề')),
-                ('body', models.TextField(verbose_name='nội dung')),
-                ('urgent', models.BooleanField(default=False, verbose_name='hỏa tốc')),
-                ('address', models.CharField(blank=True, max_length=254, verbose_name='địa chỉ')),
-                ('provider', models.CharField(blank=True, max_length=40, verbose_name='nhà cung cấp')),
-                ('provider_reference', models.CharField(blank=True, max_length=200, verbose_name='mã của nhà cung cấp')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='đã gửi lúc')),
-                ('dedupe_key', models.CharField(blank=True, max_length=80)),
-                ('agency', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='agencies.agency')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('notification', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='notifications.notification')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Chờ xử lý"),
+                            ("running", "Đang xử lý"),
+                            ("done", "Hoàn thành"),
+                            ("failed", "Thất bại"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="trạng thái",
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0, verbose_name="số lần thử")),
+                (
+                    "max_attempts",
+                    models.PositiveIntegerField(
+                        default=qlvb.jobs.models.default_max_attempts,
+                        verbose_name="số lần thử tối đa",
+                    ),
+                ),
+                (
+                    "next_attempt_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="lần thử tiếp theo"
+                    ),
+                ),
+                (
+                    "lease_until",
+                    models.DateTimeField(blank=True, null=True, verbose_name="hết hạn giữ"),
+                ),
+                (
+                    "leased_by",
+                    models.CharField(blank=True, max_length=120, verbose_name="tiến trình xử lý"),
+                ),
+                ("last_error", models.TextField(blank=True, verbose_name="lỗi gần nhất")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now,
+                        editable=False,
+                        verbose_name="thời điểm tạo",
+                    ),
+                ),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="thời điểm kết thúc"),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("in_app", "Trên hệ thống"),
+                            ("email", "Thư điện tử"),
+                            ("sms", "Tin nhắn SMS"),
+                        ],
+                        max_length=10,
+                        verbose_name="kênh",
+                    ),
+                ),
+                (
+                    "event",
+                    models.CharField(
+                        choices=[
+                            ("delivered", "Văn bản đến cơ quan"),
+                            ("urgent_delivered", "Văn bản hỏa tốc đến cơ quan"),
+                            ("assigned", "Được giao xử lý văn bản"),
+                            ("directed", "Lãnh đạo cho ý kiến chỉ đạo"),
+                            ("deadline_near", "Sắp đến hạn"),
+                            ("overdue", "Quá hạn"),
+                            ("reminder", "Bên gửi nhắc nhở"),
+                            ("urged", "Nhiệm vụ bị đôn đốc"),
+                            ("extension_decided", "Kết quả đề nghị gia hạn"),
+                            ("rejected", "Văn bản đi bị từ chối tiếp nhận"),
+                        ],
+                        max_length=30,
+                        verbose_name="sự kiện",
+                    ),
+                ),
+                ("subject", models.CharField(blank=True, max_length=300, verbose_name="tiêu đề")),
+                ("body", models.TextField(verbose_name="nội dung")),
+                ("urgent", models.BooleanField(default=False, verbose_name="hỏa tốc")),
+                ("address", models.CharField(blank=True, max_length=254, verbose_name="địa chỉ")),
+                (
+                    "provider",
+                    models.CharField(blank=True, max_length=40, verbose_name="nhà cung cấp"),
+                ),
+                (
+                    "provider_reference",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="mã của nhà cung cấp"
+                    ),
+                ),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="đã gửi lúc")),
+                ("dedupe_key", models.CharField(blank=True, max_length=80)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="agencies.agency",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "notification",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="notifications.notification",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'thư/tin nhắn thông báo',
-                'verbose_name_plural': 'thư/tin nhắn thông báo',
-                'ordering': ['-id'],
-                'abstract': False,
+                "verbose_name": "thư/tin nhắn thông báo",
+                "verbose_name_plural": "thư/tin nhắn thông báo",
+                "ordering": ["-id"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Preference',
+            name="Preference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event', models.CharField(choices=[('delivered', 'Văn bản đến cơ quan'), ('urgent_delivered', 'Văn bản hỏa tốc đến cơ quan'), ('assigned', 'Được giao xử lý văn bản'), ('directed', 'Lãnh đạo cho ý kiến chỉ đạo'), ('deadline_near', 'Sắp đến hạn'), ('overdue', 'Quá hạn'), ('reminder', 'Bên gửi nhắc nhở'), ('urged', 'Nhiệm vụ bị đôn đốc'), ('extension_decided', 'Kết quả đề nghị gia hạn'), ('rejected', 'Văn bản đi bị từ chối tiếp nhận')], max_length=30)),
-                ('channel', models.CharField(choices=[('in_app', 'Trên hệ thống'), ('email', 'Thư điện tử'), ('sms', 'Tin nhắn SMS')], max_length=10)),
-                ('enabled', models.BooleanField(default=True)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notification_preferences', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "event",
+                    models.CharField(
+                        choices=[
+                            ("delivered", "Văn bản đến cơ quan"),
+                            ("urgent_delivered", "Văn bản hỏa tốc đến cơ quan"),
+                            ("assigned", "Được giao xử lý văn bản"),
+                            ("directed", "Lãnh đạo cho ý kiến chỉ đạo"),
+                            ("deadline_near", "Sắp đến hạn"),
+                            ("overdue", "Quá hạn"),
+                            ("reminder", "Bên gửi nhắc nhở"),
+                            ("urged", "Nhiệm vụ bị đôn đốc"),
+                            ("extension_decided", "Kết quả đề nghị gia hạn"),
+                            ("rejected", "Văn bản đi bị từ chối tiếp nhận"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("in_app", "Trên hệ thống"),
+                            ("email", "Thư điện tử"),
+                            ("sms", "Tin nhắn SMS"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("enabled", models.BooleanField(default=True)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notification_preferences",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='QuietHours',
+            name="QuietHours",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start', models.TimeField(verbose_name='từ')),
-                ('end', models.TimeField(verbose_name='đến')),
-                ('person', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='quiet_hours', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("start", models.TimeField(verbose_name="từ")),
+                ("end", models.TimeField(verbose_name="đến")),
+                (
+                    "person",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="quiet_hours",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='AgencyDefault',
+            name="AgencyDefault",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event', models.CharField(choices=[('delivered', 'Văn bản đến cơ quan'), ('urgent_delivered', 'Văn bản hỏa tốc đến cơ quan'), ('assigned', 'Được giao xử lý văn bản'), ('directed', 'Lãnh đạo cho ý kiến chỉ đạo'), ('deadline_near', 'Sắp đến hạn'), ('overdue', 'Quá hạn'), ('reminder', 'Bên gửi nhắc nhở'), ('urged', 'Nhiệm vụ bị đôn đốc'), ('extension_decided', 'Kết quả đề nghị gia hạn'), ('rejected', 'Văn bản đi bị từ chối tiếp nhận')], max_length=30)),
-                ('channel', models.CharField(choices=[('in_app', 'Trên hệ thống'), ('email', 'Thư điện tử'), ('sms', 'Tin nhắn SMS')], max_length=10)),
-                ('enabled', models.BooleanField(default=True)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notification_defaults', to='agencies.agency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "event",
+                    models.CharField(
+                        choices=[
+                            ("delivered", "Văn bản đến cơ quan"),
+                            ("urgent_delivered", "Văn bản hỏa tốc đến cơ quan"),
+                            ("assigned", "Được giao xử lý văn bản"),
+                            ("directed", "Lãnh đạo cho ý kiến chỉ đạo"),
+                            ("deadline_near", "Sắp đến hạn"),
+                            ("overdue", "Quá hạn"),
+                            ("reminder", "Bên gửi nhắc nhở"),
+                            ("urged", "Nhiệm vụ bị đôn đốc"),
+                            ("extension_decided", "Kết quả đề nghị gia hạn"),
+                            ("rejected", "Văn bản đi bị từ chối tiếp nhận"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("in_app", "Trên hệ thống"),
+                            ("email", "Thư điện tử"),
+                            ("sms", "Tin nhắn SMS"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("enabled", models.BooleanField(default=True)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notification_defaults",
+                        to="agencies.agency",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('agency', 'event', 'channel'), name='agency_default_once')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("agency", "event", "channel"), name="agency_default_once"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='DutyLeader',
+            name="DutyLeader",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(verbose_name='ngày')),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='agencies.agency')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField(verbose_name="ngày")),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="agencies.agency",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('agency', 'day'), name='duty_leader_once_per_day')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("agency", "day"), name="duty_leader_once_per_day"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['recipient', 'read_at'], name='notif_recipient_unread'),
+            model_name="notification",
+            index=models.Index(fields=["recipient", "read_at"], name="notif_recipient_unread"),
         ),
         migrations.AddConstraint(
-            model_name='notification',
-            constraint=models.UniqueConstraint(condition=models.Q(('deadline__isnull', False)), fields=('recipient', 'rule', 'item_type', 'item_id', 'deadline'), name='notification_once_per_rule_item_deadline'),
+            model_name="notification",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("deadline__isnull", False)),
+                fields=("recipient", "rule", "item_type", "item_id", "deadline"),
+                name="notification_once_per_rule_item_deadline",
+            ),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['state', 'next_attempt_at'], name='notificatio_state_323d1e_idx'),
+            model_name="message",
+            index=models.Index(
+                fields=["state", "next_attempt_at"], name="notificatio_state_323d1e_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='message',
-            constraint=models.UniqueConstraint(condition=models.Q(('dedupe_key', ''), _negated=True), fields=('recipient', 'channel', 'dedupe_key'), name='message_once_per_key'),
+            model_name="message",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("dedupe_key", ""), _negated=True),
+                fields=("recipient", "channel", "dedupe_key"),
+                name="message_once_per_key",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='preference',
-            constraint=models.UniqueConstraint(fields=('person', 'event', 'channel'), name='preference_once'),
+            model_name="preference",
+            constraint=models.UniqueConstraint(
+                fields=("person", "event", "channel"), name="preference_once"
+            ),
         ),
     ]
