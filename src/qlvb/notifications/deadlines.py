@@ -89,9 +89,11 @@ def _windows_sql(column: str, windows: list[Window], *, dates: bool) -> tuple[st
     return condition, f"CASE {' '.join(whens)} END", params
 
 
-LEADER_OF = (
-    "EXISTS (SELECT 1 FROM agencies_roleassignment r WHERE r.person_id = p.id "
-    "AND r.agency_id = p.agency_id AND r.role = 'leader')"
+# A department's leaders (a small set: joined once, not probed per assignment).
+DEPARTMENT_LEADERS = (
+    "SELECT DISTINCT p.id, p.department_id FROM agencies_person p "
+    "JOIN agencies_roleassignment r ON r.person_id = p.id AND r.agency_id = p.agency_id "
+    "AND r.role = 'leader' WHERE p.is_active AND p.department_id IS NOT NULL"
 )
 
 
@@ -113,34 +115,20 @@ def sources() -> list[Source]:
         delivery_deadline = "CAST(dl.due_date AS timestamptz)"
     else:
         delivery_deadline = "dl.due_date || ' 00:00:00'"
-    assignment = """SELECT {who} AS recipient_id, i.agency_id AS agency_id,
-                d.subject AS subject, d.confidentiality AS confidentiality, {url} AS url,
-                a.id AS item_id, a.due_at AS deadline, {rule} AS src_rule
+    # One pass over the assignments: a person's own, or a department's (to its leaders).
+    assignment = f"""SELECT COALESCE(a.person_id, h.id) AS recipient_id,
+                i.agency_id AS agency_id, d.subject AS subject,
+                d.confidentiality AS confidentiality, {incoming_url} AS url,
+                a.id AS item_id, a.due_at AS deadline, {{rule}} AS src_rule
             FROM incoming_assignment a
             JOIN incoming_incomingdocument i ON i.id = a.incoming_id
             JOIN documents_document d ON d.id = i.document_id
-            {join}
-            WHERE a.state = 'open' AND {window} AND {extra}""".replace("{url}", incoming_url)
+            LEFT JOIN ({DEPARTMENT_LEADERS}) h
+                ON a.person_id IS NULL AND h.department_id = a.department_id
+            WHERE a.state = 'open' AND {{window}}
+              AND (a.person_id IS NOT NULL OR h.id IS NOT NULL)"""  # noqa: S608
     return [
-        Source(
-            "incoming.assignment",
-            "a.due_at",
-            False,
-            assignment.replace("{who}", "a.person_id")
-            .replace("{join}", "")
-            .replace("{extra}", "a.person_id IS NOT NULL"),
-        ),
-        Source(
-            "incoming.assignment",
-            "a.due_at",
-            False,
-            assignment.replace("{who}", "p.id")
-            .replace(
-                "{join}",
-                "JOIN agencies_person p ON p.department_id = a.department_id AND p.is_active",
-            )
-            .replace("{extra}", f"a.person_id IS NULL AND {LEADER_OF}"),
-        ),
+        Source("incoming.assignment", "a.due_at", False, assignment),
         Source(
             "outgoing.delivery",
             "dl.due_date",
