@@ -187,8 +187,14 @@ INSERT_NOTIFICATIONS = """
     SELECT src.*, CASE WHEN src.src_rule = 'overdue' THEN 'overdue' ELSE 'deadline_near' END,
            '', {false}, %(item_type)s, %(batch)s, %(now)s
     FROM ({select}) AS src
-    WHERE true
+    WHERE NOT EXISTS (
+        SELECT 1 FROM notifications_notification n
+        WHERE n.recipient_id = src.recipient_id AND n.rule = src.src_rule
+          AND n.item_type = %(item_type)s AND n.item_id = src.item_id
+          AND n.deadline = src.deadline)
     ON CONFLICT DO NOTHING"""
+# NOT EXISTS skips what earlier scans inserted (an anti-join, cheap); ON CONFLICT DO NOTHING
+# still settles two scans racing on the same rows (the unique constraint decides).
 
 # The e-mail of each new "deadline near" row, if the person (else the agency, else the
 # built-in default) wants it; quiet hours are applied afterwards for the few who set them.
