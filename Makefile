@@ -6,7 +6,7 @@ QLVB := $(VENV)/bin/qlvb
 PYTEST := $(VENV)/bin/pytest
 export QLVB_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: setup system venv assets messages run serve test test-sqlite test-postgres lint bench bench-quick clean
+.PHONY: setup system venv assets messages run serve test test-sqlite test-postgres lint bench bench-quick clean loadtest
 
 setup: system venv assets messages
 
@@ -45,6 +45,10 @@ test-sqlite:
 test-postgres:
 	@echo "=== pytest on PostgreSQL ==="
 	QLVB_DATA_DIR=$(CURDIR)/data/test-postgres scripts/with-postgres.sh $(PYTEST) -q $(PYTEST_ARGS)
+
+# Locust's working morning against gunicorn on PostgreSQL (DATABASE_URL: a generated province).
+loadtest: setup
+	scripts/loadtest.sh
 
 # Both databases, each in its own scratch database (never the demo's); fails if either misses.
 bench: setup

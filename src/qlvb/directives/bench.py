@@ -74,7 +74,7 @@ def _tracking_run(state, quick: bool) -> list[float]:
     samples = []
     with use_database(state["db"]):
         for i in range(_reps(quick) + 2):
-            request = factory.get("/nhiem-vu/theo-doi/")
+            request = factory.get("/nhiem-vu/")
             request.user = _viewer(state)  # a request loads its user
             took = timed(lambda r=request: tracking_view(r).content)  # rendered by render()
             if i >= 2:
