@@ -19,6 +19,7 @@ from qlvb.notifications.api import router as notifications_router
 from qlvb.outgoing.api import router as outgoing_router
 from qlvb.reports.api import router as reports_router
 from qlvb.search.api import router as search_router
+from qlvb.signing.api import router as signing_router
 
 API_DESCRIPTION = """
 API của hệ thống Quản lý văn bản và điều hành (qlvb).
@@ -54,3 +55,4 @@ api.add_router("/", directives_router)
 api.add_router("/", search_router)
 api.add_router("/", reports_router)
 api.add_router("/", notifications_router)
+api.add_router("/", signing_router)

@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "qlvb.exchange",
     "qlvb.reports",
     "qlvb.notifications",
+    "qlvb.signing",
     "qlvb.web",
 ]
 

@@ -776,9 +776,12 @@ def outgoing_return(*, actor: Person, outgoing: OutgoingDocument, comment: str) 
     return step
 
 
-def outgoing_sign(*, actor: Person, outgoing: OutgoingDocument) -> OutgoingDocument:
-    """Ký: the signing step. Until digital signatures land, the signer's decision is recorded
-    here (who, when, which version)."""
+def outgoing_sign(
+    *, actor: Person, outgoing: OutgoingDocument, method: str = "approval"
+) -> OutgoingDocument:
+    """Ký: the signing step (who, when, which version). `approval` records the signer's
+    decision alone; qlvb.signing calls it with `server_key`/`external` after it has stored
+    the digitally signed PDF as the current version."""
     with transaction.atomic():
         outgoing = _locked(outgoing)
         _member(actor, outgoing.agency_id)
@@ -802,7 +805,7 @@ def outgoing_sign(*, actor: Person, outgoing: OutgoingDocument) -> OutgoingDocum
             actor=actor,
             kind="signed",
             version=version.number if version else None,
-            method="approval",
+            method=method,
         )
         audit_record(
             actor=actor,
@@ -898,6 +901,7 @@ def outgoing_issue(*, actor: Person, outgoing: OutgoingDocument) -> OutgoingDocu
         outgoing.issued_by = actor
         outgoing.state = OutgoingState.ISSUED
         outgoing.save()
+        sealed = _apply_agency_seal(actor=actor, outgoing=outgoing)
         deliveries = _create_deliveries(outgoing, recipients, now=now)
         _event(
             outgoing,
@@ -905,6 +909,7 @@ def outgoing_issue(*, actor: Person, outgoing: OutgoingDocument) -> OutgoingDocu
             kind="issued",
             text=document.number_and_notation,
             deliveries=len(deliveries),
+            sealed=sealed,
         )
         audit_record(
             actor=actor,
@@ -918,6 +923,14 @@ def outgoing_issue(*, actor: Person, outgoing: OutgoingDocument) -> OutgoingDocu
         )
         enqueue_many(d for d in deliveries if d.state == DeliveryWorkState.PENDING)
     return outgoing
+
+
+def _apply_agency_seal(*, actor: Person, outgoing: OutgoingDocument) -> bool:
+    """The agency's digital signature (seal) once number and date are set; nothing when the
+    agency has no credential configured (qlvb.signing)."""
+    from qlvb.signing.services import seal_at_issue
+
+    return seal_at_issue(actor=actor, outgoing=outgoing)
 
 
 def _create_deliveries(outgoing, recipients: list[Recipient], *, now) -> list[Delivery]:
