@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from qlvb.api import api
+from qlvb.exchange.inbox import inbox as exchange_inbox
 
 urlpatterns = [
     path("nhiem-vu/", include("qlvb.directives.urls")),
@@ -14,6 +15,8 @@ urlpatterns = [
     path("danh-ba/", include("qlvb.agencies.urls")),
     path("quan-tri/tac-vu/", include("qlvb.jobs.urls")),
     path("quan-tri/nhat-ky/", include("qlvb.audit.urls")),
+    path("lien-thong/", include("qlvb.exchange.urls")),
+    path("api/v1/exchange/inbox", exchange_inbox, name="exchange-inbox"),
     path("api/v1/", api.urls),
 ]
 

@@ -21,7 +21,7 @@ from qlvb.documents.numbering import register_book_for, take_number
 from qlvb.documents.services import Upload, attach_staged, clean_metadata, stage_uploads
 from qlvb.incoming import services as incoming_services
 from qlvb.jobs.services import enqueue_many
-from qlvb.outgoing import conversion
+from qlvb.outgoing import conversion, signals
 from qlvb.outgoing.models import (
     BusinessType,
     Comment,
@@ -903,6 +903,9 @@ def outgoing_issue(*, actor: Person, outgoing: OutgoingDocument) -> OutgoingDocu
         outgoing.save()
         sealed = _apply_agency_seal(actor=actor, outgoing=outgoing)
         deliveries = _create_deliveries(outgoing, recipients, now=now)
+        signals.deliveries_created.send(
+            sender=OutgoingDocument, outgoing=outgoing, deliveries=deliveries
+        )
         _event(
             outgoing,
             actor=actor,
@@ -1019,6 +1022,9 @@ def outgoing_recall(*, actor: Person, outgoing: OutgoingDocument, reason: str) -
                 delivery.status = DeliveryStatus.RECALL_REQUESTED
             delivery.status_changed_at = now
             delivery.save(update_fields=["status", "withdrawn_at", "status_changed_at"])
+        signals.recalled.send(
+            sender=OutgoingDocument, outgoing=outgoing, reason=reason, actor=actor
+        )
         _event(outgoing, actor=actor, kind="recalled", text=reason, **counts)
         audit_record(
             actor=actor,

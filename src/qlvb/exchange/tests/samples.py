@@ -41,6 +41,12 @@ RECIPIENT = Organization(
 DOCUMENT_ID = "000.00.00.H15,2017/07/03,12/UBND-TH"
 
 
+def real_pdf(pages: int = 1) -> bytes:
+    from qlvb.outgoing.tests.conftest import pdf
+
+    return pdf(pages).getvalue()
+
+
 def temp_file(content: bytes, suffix: str = ".pdf") -> str:
     handle, path = tempfile.mkstemp(suffix=suffix)
     with os.fdopen(handle, "wb") as out:
@@ -53,8 +59,8 @@ def full_package(business_doc_type: int = 0, files: list[tuple[str, bytes]] | No
         files
         if files is not None
         else [
-            ("12-UBND-TH.pdf", b"%PDF-1.4\n" + os.urandom(5000)),
-            ("phu-luc.docx", os.urandom(3000)),
+            ("12-UBND-TH.pdf", real_pdf(2)),
+            ("phu-luc.pdf", real_pdf(1)),
         ]
     )
     return Package(
