@@ -118,6 +118,14 @@ def peer_for(code: str) -> Peer | None:
     route = route.first()
     if route is not None:
         return route.peer
+    came_from = (
+        InboxMessage.objects.filter(sender_code=code, peer__is_active=True)
+        .order_by("-pk")
+        .values_list("peer", flat=True)
+        .first()
+    )
+    if came_from:
+        return Peer.objects.get(pk=came_from)
     for kind in (PeerKind.VDXP, PeerKind.LGSP):
         peer = Peer.objects.filter(kind=kind, is_active=True).order_by("pk").first()
         if peer is not None:
@@ -188,8 +196,15 @@ def queue_status(*, incoming, status_code: str, actor=None, occurred_at=None, te
         return
     sender_code, _, document_id = reference[len(ORIGIN) :].partition("|")
     inbox = (
-        InboxMessage.objects.filter(incoming=incoming, kind=MessageKind.DOCUMENT)
+        InboxMessage.objects.filter(
+            agency_id=incoming.agency_id,
+            kind=MessageKind.DOCUMENT,
+            sender_code=sender_code[:50],
+            document_id=document_id[:300],
+        )
+        .exclude(peer=None)
         .select_related("peer")
+        .order_by("-pk")
         .first()
     )
     when = timezone.localtime(occurred_at or timezone.now())

@@ -1,0 +1,199 @@
+"""Exchange benchmarks (issue 6, "Measured"):
+
+- `exchange_throughput`: signed packages with a 200 KB attachment, built and signed here and
+  posted to a second qlvb installation (gunicorn, its own SQLite database) that parses,
+  verifies and places each one in the reception queue. Target: at least 100 packages/s.
+- `edxml_parse_50mb`: parsing a package with a 50 MB attachment in a fresh subprocess; the
+  figure is the time, the peak memory (ru_maxrss) must stay under 200 MB or the run fails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from qlvb.core.bench import Benchmark, register
+
+MB = 1024 * 1024
+LAST = {}
+
+
+def _keys():
+    from qlvb.exchange.tests.keys import key_and_cert
+
+    return key_and_cert("UBND tinh Dak Lak")
+
+
+def _package(index: int, attachment: str):
+    from qlvb.exchange.edxml.model import Attachment, Business, Organization, Package
+
+    document_id = f"000.00.00.H15,2026/11/02,{index}/UBND-BENCH"
+    return Package(
+        sender=Organization(organ_id="000.00.00.H15", organ_name="UBND tỉnh Đắk Lắk"),
+        recipients=[Organization(organ_id="000.00.00.G22", organ_name="Văn phòng Chính phủ")],
+        document_id=document_id,
+        code_number=str(index),
+        code_notation="UBND-BENCH",
+        promulgation_date=dt.date(2026, 11, 2),
+        subject=f"V/v gói tin đo hiệu năng số {index}",
+        business=Business(document_id=document_id),
+        attachments=[
+            Attachment(name="van-ban.pdf", content_type="application/pdf", path=attachment)
+        ],
+    )
+
+
+def _pdf_of_size(size: int) -> str:
+    from pypdf import PdfWriter
+    from pypdf.generic import DecodedStreamObject, NameObject
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(width=595, height=842)
+    stream = DecodedStreamObject()
+    stream.set_data(b"% " + os.urandom(size // 2).hex().encode()[: size - 4] + b"\n")
+    page[NameObject("/Contents")] = writer._add_object(stream)
+    handle, path = tempfile.mkstemp(suffix=".pdf")
+    with os.fdopen(handle, "wb") as out:
+        writer.write(out)
+    return path
+
+
+def _throughput_setup(quick: bool):
+    from qlvb.exchange.installation import Installation
+
+    key, cert = _keys()
+    folder = Path(tempfile.mkdtemp(prefix="qlvb-bench-b-"))
+    other = Installation(
+        folder,
+        code="000.00.00.G22",
+        name="Văn phòng Chính phủ",
+        token="bench-token-" + "x" * 20,
+        trusted_cert=cert,
+        workers=2,
+    )
+    other.prepare()
+    other.start()
+    return {"other": other, "pdf": _pdf_of_size(200 * 1024), "key": key, "cert": cert}
+
+
+def _throughput_run(state, quick: bool) -> list[float]:
+    import urllib.request
+
+    from qlvb.exchange.edxml import message_bytes
+    from qlvb.exchange.edxml.dsig import make_signer
+
+    other = state["other"]
+    signer = make_signer(state["key"], state["cert"])
+    count = 50 if quick else 300
+    base = int(time.time() * 1000) % 10_000_000
+
+    def send(i: int) -> int:
+        body = message_bytes(_package(base + i, state["pdf"]), signer=signer)
+        request = urllib.request.Request(  # noqa: S310
+            other.url + "/api/v1/exchange/inbox",
+            data=body,
+            method="POST",
+            headers={"Authorization": f"Bearer {other.token}", "Content-Type": "application/xml"},
+        )
+        with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310
+            return response.status
+
+    try:
+        start = time.perf_counter()
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(send, range(count)))
+        elapsed = time.perf_counter() - start
+    finally:
+        other.stop()
+        os.unlink(state["pdf"])
+    if any(s != 202 for s in statuses):
+        raise RuntimeError(f"{sum(s != 202 for s in statuses)} packages not accepted")
+    LAST["packages_per_second"] = count / elapsed
+    print(f"exchange_throughput: {count} packages in {elapsed:.2f}s = {count / elapsed:.1f}/s")
+    # The figure is the time for 100 packages (target 1 s = 100 packages/s).
+    return [elapsed * 100 / count]
+
+
+PARSE_SCRIPT = """
+import resource, sys, time, django
+django.setup()
+from qlvb.exchange.edxml import parse
+start = time.perf_counter()
+package = parse(sys.argv[1])
+elapsed = time.perf_counter() - start
+size = package.attachments[0].size
+package.cleanup()
+print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, size)
+"""
+
+
+def _parse_setup(quick: bool):
+    from qlvb.exchange.edxml import write_message
+
+    size = (10 if quick else 50) * MB
+    handle, attachment = tempfile.mkstemp(suffix=".pdf")
+    with os.fdopen(handle, "wb") as out:
+        for _ in range(size // MB):
+            out.write(os.urandom(MB))
+    handle, path = tempfile.mkstemp(suffix=".xml")
+    with os.fdopen(handle, "wb") as out:
+        write_message(out, _package(1, attachment))
+    os.unlink(attachment)
+    return {"path": path, "size": size}
+
+
+def _parse_run(state, quick: bool) -> list[float]:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "qlvb.settings"}
+    try:
+        out = subprocess.run(  # noqa: S603
+            [sys.executable, "-c", PARSE_SCRIPT, state["path"]],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    finally:
+        os.unlink(state["path"])
+    elapsed, rss_kb, size = out.stdout.split()[-3:]
+    peak_mb = int(rss_kb) / 1024
+    LAST["parse_peak_mb"] = peak_mb
+    megabytes = int(size) / MB
+    print(f"edxml_parse: {megabytes:.0f} MB, {float(elapsed):.2f}s, peak RSS {peak_mb:.0f} MB")
+    if int(size) != state["size"]:
+        raise RuntimeError("the attachment did not come back whole")
+    if peak_mb >= 200:
+        raise RuntimeError(f"peak memory {peak_mb:.0f} MB ≥ 200 MB")
+    return [float(elapsed)]
+
+
+register(
+    Benchmark(
+        name="exchange_throughput",
+        title="signed edXML packages (200 KB PDF) posted to a second local qlvb installation "
+        "(gunicorn, own SQLite), parsed, verified and queued for reception; figure = seconds "
+        "per 100 packages",
+        size="300 packages, 8 senders",
+        target_seconds=1.0,
+        metric="total",
+        setup=_throughput_setup,
+        run=_throughput_run,
+    )
+)
+register(
+    Benchmark(
+        name="edxml_parse_50mb",
+        title="parsing an edXML package with a 50 MB attachment in a fresh process (streamed "
+        "base64 to a temporary file); fails if peak RSS ≥ 200 MB",
+        size="50 MB attachment",
+        target_seconds=10.0,
+        metric="total",
+        setup=_parse_setup,
+        run=_parse_run,
+    )
+)
