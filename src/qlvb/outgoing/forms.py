@@ -42,6 +42,15 @@ class DraftForm(forms.Form):
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
+    external_agencies = forms.CharField(
+        label=_("Agencies elsewhere (through the exchange)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "One per line, starting with the directory code; type a name in the search box "
+            "to add one. Their copies wait for the exchange (national axis)."
+        ),
+    )
     groups = forms.ModelMultipleChoiceField(
         label=_("Recipient groups"),
         queryset=RecipientGroup.objects.none(),
@@ -96,6 +105,26 @@ class DraftForm(forms.Form):
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
 
+    def clean_external_agencies(self) -> list[Agency]:
+        """Lines `000.00.31.H15 – Sở Tài chính tỉnh ...`: the code decides; agencies of this
+        installation are chosen in the list above, not here."""
+        found, unknown = [], []
+        for line in (self.cleaned_data.get("external_agencies") or "").splitlines():
+            code = line.strip().split(" ", 1)[0].strip() if line.strip() else ""
+            if not code:
+                continue
+            agency = Agency.objects.filter(code__iexact=code, on_installation=False).first()
+            if agency is None:
+                unknown.append(code)
+            elif agency not in found:
+                found.append(agency)
+        if unknown:
+            raise forms.ValidationError(
+                _("Not an agency elsewhere in the directory: %(codes)s"),
+                params={"codes": ", ".join(unknown)},
+            )
+        return found
+
     def metadata(self) -> dict:
         data = self.cleaned_data
         out = {
@@ -114,6 +143,7 @@ class DraftForm(forms.Form):
         data = self.cleaned_data
         medium = data["medium"]
         items = [{"agency": a.pk, "medium": medium} for a in data.get("agencies") or []]
+        items += [{"agency": a.pk, "medium": medium} for a in data.get("external_agencies") or []]
         items += [{"group": g.pk, "medium": medium} for g in data.get("groups") or []]
         for line in (data.get("paper_lines") or "").splitlines():
             if line.strip():

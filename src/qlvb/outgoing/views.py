@@ -230,6 +230,17 @@ def _tracking_row(d, today) -> dict:
 
 
 @login_required
+def external_suggestions(request):
+    """Type-ahead for agencies elsewhere: directory agencies not on this installation."""
+    from qlvb.agencies.selectors import agency_search
+
+    query = request.GET.get("q", "").strip()
+    found = agency_search(viewer=request.user, query=query, limit=40) if len(query) >= 2 else []
+    agencies = [a for a in found if not a.on_installation][:12]
+    return render(request, "outgoing/_external_options.html", {"agencies": agencies})
+
+
+@login_required
 def tracking_view(request, pk: int):
     """Theo dõi: per recipient status, times and who acted; filters; one reminder action."""
     person = request.user

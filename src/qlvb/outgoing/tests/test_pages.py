@@ -105,3 +105,62 @@ def test_other_agencies_cannot_open_the_pages(people, recipients, cong_van):
     assert outsider.get(reverse("outgoing:detail", args=[pk])).status_code == 404
     assert outsider.get(reverse("outgoing:tracking", args=[pk])).status_code == 404
     assert outsider.post(reverse("outgoing:action", args=[pk, "issue"])).status_code == 404
+
+
+def test_agencies_elsewhere_are_chosen_in_the_draft_form_and_wait_for_the_exchange(
+    people, recipients, cong_van
+):
+    from qlvb.agencies.models import Agency, AgencyLevel
+
+    elsewhere = Agency.objects.create(
+        code="000.00.00.G01", name="Bộ Nội vụ", short_name="BNV", level=AgencyLevel.CENTRAL
+    )
+    specialist = client_for(people["specialist"])
+    options = specialist.get(reverse("outgoing:external_suggestions") + "?q=bo noi").content
+    assert "000.00.00.G01 – Bộ Nội vụ".encode() in options
+    on_installation = recipients[0]["agency"]
+    assert (
+        on_installation.code.encode()
+        not in specialist.get(
+            reverse("outgoing:external_suggestions") + "?q=" + on_installation.name[:8]
+        ).content
+    )
+    form = {
+        "document_type": cong_van.pk,
+        "subject": "V/v báo cáo Bộ Nội vụ",
+        "urgency": "thuong",
+        "confidentiality": "thuong",
+        "signer": people["signer"].pk,
+        "agencies": [on_installation.pk],
+        "medium": "electronic",
+        "files": [pdf(2)],
+    }
+    bad = specialist.post(
+        reverse("outgoing:create"), {**form, "external_agencies": "000.99.99.X99 – Không có"}
+    )
+    assert bad.status_code == 200 and "000.99.99.X99" in bad.content.decode()
+    assert not OutgoingDocument.objects.exists()
+    response = specialist.post(
+        reverse("outgoing:create"),
+        {**form, "files": [pdf(2)], "external_agencies": "000.00.00.G01 – Bộ Nội vụ\n"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    outgoing = OutgoingDocument.objects.get()
+    line = outgoing.recipients.get(agency=elsewhere)
+    assert line.kind == "external"
+    pk = outgoing.pk
+    specialist.post(reverse("outgoing:action", args=[pk, "submit"]))
+    for key in ("head", "office_leader", "signer"):
+        client_for(people[key]).post(reverse("outgoing:action", args=[pk, "approve"]), {})
+    client_for(people["signer"]).post(reverse("outgoing:action", args=[pk, "sign"]))
+    client_for(people["clerk"]).post(reverse("outgoing:action", args=[pk, "issue"]))
+    from qlvb.jobs.runner import run_due
+
+    run_due()
+    delivery = outgoing.deliveries.get(recipient_agency=elsewhere)
+    # Left for the exchange app: the job runner never claims this state.
+    assert (delivery.state, delivery.status) == ("waiting_exchange", "waiting_exchange")
+    assert not IncomingDocument.objects.filter(agency=elsewhere).exists()
+    assert outgoing.deliveries.get(recipient_agency=on_installation).status == "01"
+    tracking = client_for(people["clerk"]).get(reverse("outgoing:tracking", args=[pk]))
+    assert "Chờ gửi qua trục liên thông" in tracking.content.decode()
