@@ -360,6 +360,14 @@ def action_view(request, pk: int, action: str):
             messages.success(request, _("Reopened."))
         elif action == "comment":
             services.incoming_comment(actor=person, incoming=incoming, text=post.get("text", ""))
+        elif action == "recall_answer":
+            services.incoming_recall_answer(
+                actor=person,
+                incoming=incoming,
+                agree=post.get("agree") == "1",
+                text=post.get("text", ""),
+            )
+            messages.success(request, _("Answer sent to the sender."))
         else:
             raise Http404
     except DomainError as exc:

@@ -9,7 +9,6 @@ urlpatterns = [
     path("soan-thao/", views.create_view, name="create"),
     path("co-quan-ngoai/", views.external_suggestions, name="external_suggestions"),
     path("so-dang-ky/", views.register_book_view, name="register_book"),
-    path("thu-hoi/<int:incoming_pk>/tra-loi/", views.recall_answer_view, name="recall_answer"),
     path("<int:pk>/", views.detail_view, name="detail"),
     path("<int:pk>/theo-doi/", views.tracking_view, name="tracking"),
     path("<int:pk>/tep/<int:attachment_pk>/", views.file_view, name="file"),

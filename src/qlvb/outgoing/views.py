@@ -377,20 +377,3 @@ def action_view(request, pk: int, action: str):
     except DomainError as exc:
         _error(request, exc)
     return target
-
-
-@login_required
-@require_POST
-def recall_answer_view(request, incoming_pk: int):
-    """The recipient answers a recall order from its incoming document page."""
-    try:
-        services.recall_answer(
-            actor=request.user,
-            incoming_pk=incoming_pk,
-            agree=request.POST.get("agree") == "1",
-            text=request.POST.get("text", ""),
-        )
-        messages.success(request, _("Answer sent to the sender."))
-    except DomainError as exc:
-        _error(request, exc)
-    return redirect("incoming:detail", pk=incoming_pk)

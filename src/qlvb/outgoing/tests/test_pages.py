@@ -85,8 +85,12 @@ def test_tracking_filters_reminder_and_recall_answer_page(people, recipients, co
     doc = IncomingDocument.objects.get(agency=first["agency"])
     client_for(first["clerk"]).post(reverse("incoming:action", args=[doc.pk, "accept"]))
     clerk.post(reverse("outgoing:action", args=[pk, "recall"]), {"reason": "Sai sót"})
+    order = client_for(first["clerk"]).get(reverse("incoming:detail", args=[doc.pk]))
+    html = order.content.decode()
+    assert 'data-testid="recall-order"' in html and "Sai sót" in html
+    assert reverse("incoming:action", args=[doc.pk, "recall_answer"]) in html
     answer = client_for(first["clerk"]).post(
-        reverse("outgoing:recall_answer", args=[doc.pk]), {"agree": "1"}
+        reverse("incoming:action", args=[doc.pk, "recall_answer"]), {"agree": "1"}
     )
     assert answer.status_code == 302
     doc.refresh_from_db()
