@@ -9,6 +9,11 @@ command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 # DOCX drafts of outgoing documents are converted to PDF (libreoffice --headless).
 command -v libreoffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
+# OCR of scans (search app): OCRmyPDF (from PyPI) drives Tesseract with Vietnamese data and
+# Ghostscript.
+command -v tesseract >/dev/null 2>&1 || need+=(tesseract-ocr)
+[ -e /usr/share/tesseract-ocr/5/tessdata/vie.traineddata ] || need+=(tesseract-ocr-vie)
+command -v gs >/dev/null 2>&1 || need+=(ghostscript)
 [ -e /usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf ] || need+=(fonts-liberation2)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 

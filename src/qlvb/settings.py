@@ -234,6 +234,10 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "qlvb@localhost")
 
+# --- Text of scans: OCRmyPDF + Tesseract (search app) ---------------------------------------
+QLVB_OCR = env_bool("QLVB_OCR", True)
+QLVB_OCR_LANGUAGES = os.environ.get("QLVB_OCR_LANGUAGES", "vie")
+
 # --- Background jobs (huey carries the nudge; the work is rows in the database) --------------
 _huey_url = os.environ.get("QLVB_HUEY_URL", "")
 HUEY = {

@@ -1,15 +1,23 @@
 """Text from files (lấy chữ từ tệp): text PDFs (pypdf), DOCX (the document XML, read without
 an XML parser), XLSX (openpyxl, read-only). Files are untrusted: sizes, pages and cells are
 capped, and a file that cannot be read is reported, never allowed to stop the worker.
-Scanned PDFs and images yield no text here (method "none"); OCR is a later step."""
+Scanned PDFs and images (JPEG, PNG, multi-page TIFF) go through OCRmyPDF with Tesseract's
+Vietnamese data (method "ocr"), which also writes a searchable PDF kept beside the original.
+OCR runs in a child process with a time limit, one page at a time (the machine's CPU is shared);
+`QLVB_OCR=0` turns it off (scans then stay method "none")."""
 
 from __future__ import annotations
 
 import html
+import os
 import re
+import subprocess
+import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass
+
+from django.conf import settings
 
 MAX_TEXT_CHARS = 200_000  # also keeps PostgreSQL's tsvector well under its 1 MB limit
 MAX_PDF_PAGES = 1000
@@ -24,10 +32,16 @@ class ExtractionError(Exception):
     """The file could not be read (corrupt, encrypted, too large)."""
 
 
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/tiff")
+OCR_TIMEOUT_SECONDS = 900
+
+
 @dataclass
 class Extracted:
-    method: str  # pdf, docx, xlsx, text, none
+    method: str  # pdf, docx, xlsx, text, ocr, none
     text: str
+    # OCR only: a searchable PDF (the scan with a text layer), a temporary file for the caller.
+    searchable_pdf: str | None = None
 
 
 def _cap(parts) -> str:
@@ -122,9 +136,71 @@ def _plain(path: str) -> Extracted:
     return Extracted("text", text[:MAX_TEXT_CHARS])
 
 
+_SKIPPED = re.compile(r"\[OCR skipped on page\(s\) [^\]]*\]")
+
+
+def _ocr(path: str, content_type: str) -> Extracted:
+    """OCRmyPDF (Tesseract, `vie`) on a scanned PDF or an image: the recognised text and a
+    searchable PDF. Pages that already carry text are kept as they are (--skip-text)."""
+    fd, output = tempfile.mkstemp(prefix="qlvb-ocr-", suffix=".pdf")
+    os.close(fd)
+    sidecar = output + ".txt"
+    command = [
+        sys.executable,
+        "-m",
+        "ocrmypdf",
+        "--quiet",
+        "--language",
+        settings.QLVB_OCR_LANGUAGES,
+        "--jobs",
+        "1",
+        "--skip-text",
+        "--output-type",
+        "pdf",
+        "--optimize",
+        "0",
+        "--sidecar",
+        sidecar,
+    ]
+    if content_type in IMAGE_TYPES:
+        command += ["--image-dpi", "300"]  # used only when the image does not say its DPI
+    try:
+        done = subprocess.run(  # noqa: S603 -- our own argument list, no shell
+            [*command, path, output],
+            capture_output=True,
+            timeout=OCR_TIMEOUT_SECONDS,
+            env={**os.environ, "OMP_THREAD_LIMIT": "1"},
+            check=False,
+        )
+        if done.returncode != 0:
+            detail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+            raise ExtractionError(
+                f"Nhận dạng chữ (OCR) không thành công (mã {done.returncode}): {detail[0]}"
+            )
+        with open(sidecar, encoding="utf-8", errors="replace") as handle:
+            # OCRmyPDF marks pages it skipped with a form feed and a note; keep only words.
+            text = _SKIPPED.sub(" ", handle.read(MAX_TEXT_CHARS * 2))
+    except subprocess.TimeoutExpired as exc:
+        os.unlink(output)
+        raise ExtractionError("Nhận dạng chữ (OCR) quá thời gian cho phép.") from exc
+    except BaseException:
+        if os.path.exists(output):
+            os.unlink(output)
+        raise
+    finally:
+        if os.path.exists(sidecar):
+            os.unlink(sidecar)
+    return Extracted("ocr", text[:MAX_TEXT_CHARS], searchable_pdf=output)
+
+
 def extract_path(path: str, content_type: str) -> Extracted:
     if content_type == "application/pdf":
-        return _pdf(path)
+        result = _pdf(path)
+        if result.method == "none" and settings.QLVB_OCR:
+            return _ocr(path, content_type)
+        return result
+    if content_type in IMAGE_TYPES:
+        return _ocr(path, content_type) if settings.QLVB_OCR else Extracted("none", "")
     if content_type == DOCX:
         return _docx(path)
     if content_type == XLSX:

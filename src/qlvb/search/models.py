@@ -71,7 +71,8 @@ class IndexJob(WorkItem):
 class TextExtraction(WorkItem):
     """Lấy chữ từ tệp: the text of one attachment. The WorkItem state is the extraction's:
     pending, done (indexed), failed; `method` says how (pdf, docx, xlsx, text) or `none` for a
-    file without extractable text (a scan, until OCR)."""
+    file without extractable text (a scan when OCR is off). OCR (`ocr`) keeps a searchable PDF
+    beside the original: a blob of qlvb.documents storage, linked here to the attachment."""
 
     attachment = models.OneToOneField(
         "documents.Attachment", on_delete=models.CASCADE, related_name="text_extraction"
@@ -80,6 +81,14 @@ class TextExtraction(WorkItem):
     method = models.CharField(max_length=10, blank=True)
     text = models.TextField(blank=True)
     chars = models.PositiveIntegerField(default=0)
+    searchable_pdf = models.ForeignKey(
+        "documents.Blob",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="bản PDF tìm được chữ (OCR)",
+    )
 
     class Meta(WorkItem.Meta):
         verbose_name = "lấy chữ từ tệp"

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+
+from django.db import transaction
+
+from qlvb.documents import storage
 from qlvb.documents.models import Attachment
 from qlvb.jobs.registry import work_handler
 from qlvb.jobs.runner import PermanentError
@@ -26,7 +32,21 @@ def extract_text(extraction: TextExtraction):
         result = extract_attachment(attachment)
     except ExtractionError as exc:
         raise PermanentError(str(exc)) from exc
-    TextExtraction.objects.filter(pk=extraction.pk).update(
-        method=result.method, text=result.text, chars=len(result.text)
-    )
-    services.index_document(document_id=extraction.document_id_value)
+    try:
+        with storage.files_written_until_commit(), transaction.atomic():
+            searchable = None
+            if result.searchable_pdf:
+                with open(result.searchable_pdf, "rb") as handle:
+                    staged = storage.stage(handle, original_name=attachment.original_name)
+                searchable = storage.store(staged)
+            TextExtraction.objects.filter(pk=extraction.pk).update(
+                method=result.method,
+                text=result.text,
+                chars=len(result.text),
+                searchable_pdf=searchable,
+            )
+            services.index_document(document_id=extraction.document_id_value)
+    finally:
+        if result.searchable_pdf:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(result.searchable_pdf)

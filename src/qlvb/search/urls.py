@@ -11,4 +11,9 @@ urlpatterns = [
     path("da-luu/<int:pk>/", views.rerun, name="rerun"),
     path("da-luu/<int:pk>/xoa/", views.delete, name="delete"),
     path("van-ban/<int:document_id>/noi-dung/", views.text_state, name="text_state"),
+    path(
+        "van-ban/<int:document_id>/noi-dung/<int:extraction_id>/ocr.pdf",
+        views.searchable_pdf,
+        name="searchable_pdf",
+    ),
 ]

@@ -203,3 +203,34 @@ def text_state(request, document_id: int):
             "overall": selectors.document_text_state(document_id=document_id),
         },
     )
+
+
+@login_required
+def searchable_pdf(request, document_id: int, extraction_id: int):
+    """Bản PDF tìm được chữ: the OCR'd copy of a scan, for those who may see the document."""
+    from qlvb.documents.http import blob_response
+    from qlvb.search.models import TextExtraction
+
+    entry = selectors.entry_visible_get(viewer=request.user, document_id=document_id)
+    extraction = (
+        TextExtraction.objects.select_related("attachment", "searchable_pdf")
+        .filter(pk=extraction_id, document_id_value=document_id, searchable_pdf__isnull=False)
+        .first()
+    )
+    if entry is None or extraction is None:
+        raise Http404
+    from qlvb.audit.services import audit_record
+
+    audit_record(
+        actor=request.user,
+        action="attachment.download_searchable",
+        obj=extraction.attachment,
+        details={"document": document_id},
+    )
+    stem = extraction.attachment.original_name.rsplit(".", 1)[0]
+    return blob_response(
+        request,
+        extraction.searchable_pdf,
+        filename=f"{stem}-ocr.pdf",
+        content_type="application/pdf",
+    )

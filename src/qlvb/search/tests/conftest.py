@@ -98,3 +98,27 @@ def index(people):  # noqa: F811
         "folded": register(clerk, subject="Quyet dinh ve viec kiem tra (go khong dau)"),
         "budget": register(clerk, subject="V/v đề nghị bổ sung kinh phí năm 2026", urgency="khan"),
     }
+
+
+@pytest.fixture(autouse=True)
+def _no_ocr(settings):
+    """OCR costs seconds of a shared CPU: only the tests that are about it turn it on."""
+    settings.QLVB_OCR = False
+
+
+def scan_image(lines: list[str], *, fmt: str = "PNG", pages: int = 1) -> io.BytesIO:
+    """A 'scan' rendered here from Vietnamese text: black DejaVu text on white, 300 DPI."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(DEJAVU, 48)
+    images = []
+    for page in range(pages):
+        image = Image.new("L", (1800, 120 + 90 * len(lines)), 255)
+        draw = ImageDraw.Draw(image)
+        for i, line in enumerate(lines):
+            draw.text((60, 60 + 90 * i), f"{line} {page + 1}" if pages > 1 else line, font=font)
+        images.append(image)
+    out = io.BytesIO()
+    images[0].save(out, fmt, dpi=(300, 300), save_all=pages > 1, append_images=images[1:])
+    out.seek(0)
+    return out

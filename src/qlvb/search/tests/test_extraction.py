@@ -1,5 +1,7 @@
 """Text from files: indexed after the background job, searchable, state shown."""
 
+import io
+
 import pytest
 from django.test import Client
 
@@ -8,7 +10,7 @@ from qlvb.search.extract import DOCX, extract_path
 from qlvb.search.models import TextExtraction
 from qlvb.search.selectors import document_text_state, search
 
-from .conftest import docx, register, text_pdf, xlsx
+from .conftest import docx, register, scan_image, text_pdf, xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -67,3 +69,48 @@ def test_text_state_page(people):
     outsider = Client()
     outsider.force_login(people["outsider"])
     assert outsider.get(f"/tim-kiem/van-ban/{incoming.document_id}/noi-dung/").status_code == 404
+
+
+def test_a_scanned_image_is_read_by_ocr_and_found_without_diacritics(people, settings):
+    settings.QLVB_OCR = True
+    clerk = people["clerk"]
+    scan = scan_image(["Kế hoạch phòng chống lũ lụt", "tại huyện Krông Bông"])
+    incoming = register(clerk, subject="Công văn gửi kèm bản quét", uploads=[Upload(scan, "s.png")])
+    extraction = TextExtraction.objects.get(document_id_value=incoming.document_id)
+    assert (extraction.state, extraction.method) == ("done", "ocr"), extraction.last_error
+    assert found(clerk, "lu lut") == [incoming.document_id]
+    assert found(clerk, "krong bong") == [incoming.document_id]
+    assert document_text_state(document_id=incoming.document_id) == "indexed"
+    # The searchable PDF is kept beside the original, in the documents' storage.
+    assert extraction.searchable_pdf is not None
+    assert extraction.attachment.blob_id != extraction.searchable_pdf_id
+    client = Client()
+    client.force_login(clerk)
+    page = client.get(f"/tim-kiem/van-ban/{incoming.document_id}/noi-dung/").content.decode()
+    assert "searchable-pdf" in page
+    url = f"/tim-kiem/van-ban/{incoming.document_id}/noi-dung/{extraction.pk}/ocr.pdf"
+    pdf_bytes = b"".join(client.get(url).streaming_content)
+    assert pdf_bytes.startswith(b"%PDF")
+    from pypdf import PdfReader
+
+    layer = PdfReader(io.BytesIO(pdf_bytes)).pages[0].extract_text()
+    assert "Krông" in layer or "Krong" in layer
+    outsider = Client()
+    outsider.force_login(people["outsider"])
+    assert outsider.get(url).status_code == 404
+    # The incoming document page shows the text state.
+    detail = client.get(f"/van-ban-den/{incoming.pk}/").content.decode()
+    assert 'data-state="indexed"' in detail
+
+
+def test_ocr_off_leaves_a_scan_without_text_and_a_failed_ocr_is_shown(people, settings):
+    clerk = people["clerk"]
+    off = register(clerk, subject="Không OCR", uploads=[Upload(scan_image(["Lũ lụt"]), "a.png")])
+    assert TextExtraction.objects.get(document_id_value=off.document_id).method == "none"
+    settings.QLVB_OCR = True
+    settings.QLVB_OCR_LANGUAGES = "no-such-language"
+    failed = register(clerk, subject="OCR hỏng", uploads=[Upload(scan_image(["Lũ"]), "b.png")])
+    extraction = TextExtraction.objects.get(document_id_value=failed.document_id)
+    assert extraction.state == "failed" and "OCR" in extraction.last_error
+    assert extraction.searchable_pdf is None
+    assert document_text_state(document_id=failed.document_id) == "failed"
