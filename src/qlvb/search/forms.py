@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from qlvb.documents.models import Urgency
 from qlvb.incoming.models import IncomingState
 from qlvb.outgoing.models import OutgoingState
+from qlvb.search.exports import COLUMNS
 from qlvb.search.models import Direction
 from qlvb.search.query import MAX_QUERY_CHARS
 from qlvb.search.selectors import SearchFilters
@@ -59,6 +60,12 @@ class SearchForm(forms.Form):
             ("date_desc", _("Newest")),
             ("date_asc", _("Oldest")),
         ],
+    )
+    cols = forms.MultipleChoiceField(
+        label=_("Columns"),
+        required=False,
+        choices=[(c.key, c.title) for c in COLUMNS],
+        widget=forms.CheckboxSelectMultiple,
     )
     page = forms.IntegerField(required=False, min_value=1, max_value=1000)
 

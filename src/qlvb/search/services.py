@@ -156,6 +156,7 @@ SAVED_PARAMS = (
     "state",
     "signer",
     "sort",
+    "cols",  # the chosen result columns, a list
 )
 
 
@@ -165,7 +166,16 @@ def saved_search_create(*, actor, name: str, params: dict) -> SavedSearch:
         raise ValidationFailed("Hãy đặt tên cho tìm kiếm.", errors={"name": ["Bắt buộc."]})
     if len(name) > 100:
         raise ValidationFailed("Tên quá dài (tối đa 100 ký tự).", errors={"name": ["Quá dài."]})
-    clean = {k: str(v)[:500] for k, v in (params or {}).items() if k in SAVED_PARAMS and v}
+    from qlvb.search.exports import BY_KEY
+
+    clean = {
+        k: str(v)[:500]
+        for k, v in (params or {}).items()
+        if k in SAVED_PARAMS and k != "cols" and v
+    }
+    cols = [c for c in (params or {}).get("cols") or [] if c in BY_KEY]
+    if cols:
+        clean["cols"] = cols
     with transaction.atomic():
         saved, _ = SavedSearch.objects.update_or_create(
             owner=actor, name=name, defaults={"params": clean}

@@ -7,6 +7,7 @@ app_name = "search"
 urlpatterns = [
     path("", views.index, name="index"),
     path("xuat-excel/", views.export, name="export"),
+    path("xuat/<str:fmt>/", views.export, name="export_as"),
     path("luu/", views.save, name="save"),
     path("da-luu/<int:pk>/", views.rerun, name="rerun"),
     path("da-luu/<int:pk>/xoa/", views.delete, name="delete"),

@@ -3,8 +3,6 @@ Thin: parse the form, call the selectors and services, render."""
 
 from __future__ import annotations
 
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -16,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from qlvb.core.errors import DomainError
 from qlvb.search import selectors, services
+from qlvb.search.exports import chosen_columns
 from qlvb.search.forms import SearchForm
 from qlvb.search.models import SavedSearch
 from qlvb.search.query import QueryError
@@ -36,7 +35,10 @@ def result_url(entry) -> str:
 
 
 def _params(form) -> dict:
-    return {k: v for k, v in form.data.items() if k in services.SAVED_PARAMS and v}
+    params = {k: v for k, v in form.data.items() if k in services.SAVED_PARAMS and v}
+    if hasattr(form.data, "getlist") and form.data.getlist("cols"):
+        params["cols"] = form.data.getlist("cols")
+    return params
 
 
 @login_required
@@ -63,8 +65,15 @@ def index(request):
             error = _("Please correct the search conditions.")
     params = _params(form) if searched else {}
     states = selectors.text_states_for([e.document_id for e in rows])
+    chosen = form.cleaned_data.get("cols") if searched and form.is_valid() else None
+    columns = chosen_columns(chosen)
     results = [
-        {"entry": e, "url": result_url(e), "text_state": states.get(e.document_id, "none")}
+        {
+            "entry": e,
+            "url": result_url(e),
+            "text_state": states.get(e.document_id, "none"),
+            "cells": [(c.key, c.value(e)) for c in columns],
+        }
         for e in rows
     ]
     context = {
@@ -74,9 +83,10 @@ def index(request):
         "error": error,
         "page": page,
         "has_next": total is not None and page * PAGE_SIZE < total,
-        "next_query": urlencode({**params, "page": page + 1}),
-        "prev_query": urlencode({**params, "page": page - 1}),
-        "export_query": urlencode(params),
+        "next_query": urlencode({**params, "page": page + 1}, doseq=True),
+        "prev_query": urlencode({**params, "page": page - 1}, doseq=True),
+        "export_query": urlencode(params, doseq=True),
+        "columns": columns,
         "saved": SavedSearch.objects.filter(owner=request.user),
         "params": params,
     }
@@ -85,23 +95,14 @@ def index(request):
     return render(request, "search/index.html", context)
 
 
-COLUMNS = [
-    ("Số, ký hiệu", 20),
-    ("Ngày", 12),
-    ("Loại", 14),
-    ("Trích yếu", 60),
-    ("Cơ quan ban hành", 30),
-    ("Hướng", 12),
-    ("Trạng thái", 18),
-]
-
-
 @login_required
-def export(request):
-    """Kết quả tìm kiếm as XLSX (the first EXPORT_LIMIT rows, in the page's order)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+def export(request, fmt: str = "xlsx"):
+    """Kết quả tìm kiếm as XLSX, DOCX or PDF, with the chosen columns (the first EXPORT_LIMIT
+    rows, in the page's order, among what the person may see)."""
+    from qlvb.search import exports
 
+    if fmt not in exports.FORMATS:
+        raise Http404
     form = SearchForm(request.GET)
     if not form.is_valid():
         raise QueryError("Điều kiện tìm kiếm không hợp lệ.")
@@ -111,48 +112,15 @@ def export(request):
         filters=form.filters(),
         sort=form.cleaned_data.get("sort") or "relevance",
     )
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("Kết quả tìm kiếm")
-    for index, (_title, width) in enumerate(COLUMNS):
-        sheet.column_dimensions[chr(ord("A") + index)].width = width
-    from openpyxl.cell import WriteOnlyCell
-
-    header = []
-    for title, _width in COLUMNS:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
-    for entry in qs[:EXPORT_LIMIT]:
-        document = entry.document
-        sheet.append(
-            [
-                document.number_and_notation,
-                entry.doc_date.strftime("%d/%m/%Y") if entry.doc_date else "",
-                document.type_name,
-                document.subject,
-                document.organ_name,
-                entry.get_direction_display(),
-                _state_label(entry),
-            ]
-        )
-    out = io.BytesIO()
-    book.save(out)
-    response = HttpResponse(
-        out.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    data, content_type, filename = exports.export(
+        qs[:EXPORT_LIMIT],
+        fmt=fmt,
+        column_keys=form.cleaned_data.get("cols"),
+        q=form.cleaned_data["q"],
     )
-    response["Content-Disposition"] = 'attachment; filename="ket-qua-tim-kiem.xlsx"'
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-def _state_label(entry) -> str:
-    from qlvb.incoming.models import IncomingState
-    from qlvb.outgoing.models import OutgoingState
-
-    incoming = entry.direction == "incoming"
-    choices = dict(IncomingState.choices if incoming else OutgoingState.choices)
-    return str(choices.get(entry.state, entry.state))
 
 
 @login_required
@@ -168,7 +136,7 @@ def save(request):
         messages.error(request, exc.message)
     else:
         messages.success(request, _("The search was saved."))
-    return redirect(reverse("search:index") + "?" + urlencode(_params(form)))
+    return redirect(reverse("search:index") + "?" + urlencode(_params(form), doseq=True))
 
 
 @login_required
@@ -184,7 +152,7 @@ def rerun(request, pk: int):
     saved = SavedSearch.objects.filter(owner=request.user, pk=pk).first()
     if saved is None:
         raise Http404
-    return redirect(reverse("search:index") + "?" + urlencode(saved.params))
+    return redirect(reverse("search:index") + "?" + urlencode(saved.params, doseq=True))
 
 
 @login_required
