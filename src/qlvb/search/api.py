@@ -26,6 +26,7 @@ class SearchParams(Schema):
     sort: str = "relevance"
     page: int = 1
     size: int = 20
+    cols: list[str] = []  # for the export: the chosen columns, empty = the usual ones
 
 
 class ResultOut(Schema):
@@ -57,16 +58,7 @@ def search(request, params: Query[SearchParams]):
         raise PermissionDenied("Mã truy cập API không dùng được cho tìm kiếm; hãy đăng nhập.")
     size = max(1, min(params.size, selectors.MAX_PAGE_SIZE))
     page = max(1, min(params.page, 1000))
-    filters = selectors.SearchFilters(
-        direction=params.direction,
-        date_from=params.date_from,
-        date_to=params.date_to,
-        organ=params.organ[:200],
-        type_name=params.type_name[:100],
-        urgency=params.urgency[:20],
-        state=params.state[:20],
-        signer=params.signer[:100],
-    )
+    filters = _filters(params)
     sort = params.sort if params.sort in selectors.SORTS else "relevance"
     rows, total = selectors.search_page(
         viewer=request.auth, q=params.q, filters=filters, sort=sort, page=page, size=size
@@ -89,3 +81,40 @@ def search(request, params: Query[SearchParams]):
         for e in rows
     ]
     return {"count": total, "page": page, "size": size, "items": items}
+
+
+@router.get("/search/export/{fmt}", summary="Xuất kết quả tìm kiếm (xlsx, docx, pdf)")
+def search_export(request, fmt: str, params: Query[SearchParams]):
+    """Kết quả tìm kiếm thành tệp XLSX, DOCX hoặc PDF với các cột đã chọn (`cols`), chỉ gồm
+    văn bản người dùng được xem (tối đa 5000 dòng)."""
+    from django.http import HttpResponse
+
+    from qlvb.core.errors import NotFound
+    from qlvb.search import exports
+    from qlvb.search.views import EXPORT_LIMIT
+
+    if getattr(request.auth, "is_token", False):
+        raise PermissionDenied("Mã truy cập API không dùng được cho tìm kiếm; hãy đăng nhập.")
+    if fmt not in exports.FORMATS:
+        raise NotFound("Định dạng xuất không hỗ trợ (chọn xlsx, docx hoặc pdf).")
+    sort = params.sort if params.sort in selectors.SORTS else "relevance"
+    qs = selectors.search(viewer=request.auth, q=params.q, filters=_filters(params), sort=sort)
+    data, content_type, filename = exports.export(
+        qs[:EXPORT_LIMIT], fmt=fmt, column_keys=params.cols, q=params.q
+    )
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _filters(params: SearchParams) -> selectors.SearchFilters:
+    return selectors.SearchFilters(
+        direction=params.direction,
+        date_from=params.date_from,
+        date_to=params.date_to,
+        organ=params.organ[:200],
+        type_name=params.type_name[:100],
+        urgency=params.urgency[:20],
+        state=params.state[:20],
+        signer=params.signer[:100],
+    )

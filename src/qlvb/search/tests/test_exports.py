@@ -85,3 +85,23 @@ def test_saved_search_remembers_the_columns(index, people):
     assert "cols=subject&cols=signer" in location
     page = client.get(location).content.decode()
     assert '<th scope="col">Người ký</th>' in page and "Số, ký hiệu</th>" not in page
+
+
+def test_api_export_with_columns(index, people):
+    client = signed_in(people["clerk"])
+    response = client.get(
+        "/api/v1/search/export/xlsx", {"q": "dak lak", "cols": ["subject", "urgency"]}
+    )
+    assert response.status_code == 200, response.content
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows == [("Trích yếu", "Độ khẩn"), (index["decision"].document.subject, "Thường")]
+    assert client.get("/api/v1/search/export/exe", {"q": "x"}).status_code == 404
+    assert client.get("/api/v1/search/export/pdf", {"q": "a" * 1000}).status_code == 422
+    assert Client().get("/api/v1/search/export/pdf", {"q": "x"}).status_code == 401
+    outsider = signed_in(people["outsider"])
+    rows = list(
+        load_workbook(
+            io.BytesIO(outsider.get("/api/v1/search/export/xlsx", {"q": "dak lak"}).content)
+        ).active.iter_rows(values_only=True)
+    )
+    assert len(rows) == 1
