@@ -165,6 +165,10 @@ if os.environ.get("QLVB_REPLICA_DATABASE_URL"):
     DATABASE_ROUTERS = ["qlvb.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Covering indexes (INCLUDE) serve the PostgreSQL lists; SQLite simply builds them without the
+# extra columns, which is fine for its sizes, so its warning on every command is noise.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
+
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "agencies.Person"
 PASSWORD_HASHERS = [
