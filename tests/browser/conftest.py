@@ -26,7 +26,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps an event loop running in this thread
+# while it is open, and pytest-django runs the database-free tests after the browser tests, where
+# pyHanko's own asyncio.run() would then refuse to start.
+@pytest.fixture(scope="module")
 def chromium_browser():
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         pytest.skip(f"Chromium not installed at {CHROMIUM} (Debian package `chromium`)")
