@@ -168,3 +168,27 @@ def test_agencies_elsewhere_are_chosen_in_the_draft_form_and_wait_for_the_exchan
     assert outgoing.deliveries.get(recipient_agency=on_installation).status == "01"
     tracking = client_for(people["clerk"]).get(reverse("outgoing:tracking", args=[pk]))
     assert "Chờ gửi qua trục liên thông" in tracking.content.decode()
+
+
+def test_document_page_shows_whether_the_files_text_is_indexed(people, recipients, cong_van):
+    """The search app's text-state badge, the same include as the incoming page."""
+    from qlvb.jobs.runner import run_due
+    from qlvb.search.models import TextExtraction
+
+    from .flow import create_draft, upload
+
+    pk = create_draft(people, [{"agency_id": recipients[0]["agency"].pk}], doc_type=cong_van)
+    specialist = client_for(people["specialist"])
+    url = reverse("outgoing:detail", args=[pk])
+    assert 'data-state="none"' in specialist.get(url).content.decode()  # no file yet
+    upload(people["specialist"], pk)
+    document_id = OutgoingDocument.objects.get(pk=pk).document_id
+    extraction = TextExtraction.objects.get(document_id_value=document_id)
+    assert extraction.state == "pending"  # the worker has not read the file yet
+    page = specialist.get(url).content.decode()
+    assert 'data-testid="text-state" data-state="pending"' in page
+    assert reverse("search:text_state", args=[document_id]) in page
+    run_due()
+    assert 'data-state="indexed"' in specialist.get(url).content.decode()
+    TextExtraction.objects.filter(pk=extraction.pk).update(state="failed")  # a broken file
+    assert 'data-state="failed"' in specialist.get(url).content.decode()
