@@ -89,11 +89,18 @@ def _windows_sql(column: str, windows: list[Window], *, dates: bool) -> tuple[st
     return condition, f"CASE {' '.join(whens)} END", params
 
 
-# A department's leaders (a small set: joined once, not probed per assignment).
-DEPARTMENT_LEADERS = (
-    "SELECT DISTINCT p.id, p.department_id FROM agencies_person p "
-    "JOIN agencies_roleassignment r ON r.person_id = p.id AND r.agency_id = p.agency_id "
-    "AND r.role = 'leader' WHERE p.is_active AND p.department_id IS NOT NULL"
+# Who is told of a department's assignment: its leaders, or all its people when it has none
+# (the same rule as `people.department_heads`, which the assignment notification uses). A small
+# set, computed once per scan and joined, not probed per assignment.
+_IS_LEADER = (
+    "EXISTS (SELECT 1 FROM agencies_roleassignment r WHERE r.person_id = {p}.id "
+    "AND r.agency_id = {p}.agency_id AND r.role = 'leader')"
+)
+DEPARTMENT_HEADS = (  # constant SQL, no values
+    "SELECT p.id, p.department_id FROM agencies_person p "  # noqa: S608
+    "WHERE p.is_active AND p.department_id IS NOT NULL "
+    f"AND ({_IS_LEADER.format(p='p')} OR NOT EXISTS (SELECT 1 FROM agencies_person q "
+    f"WHERE q.department_id = p.department_id AND q.is_active AND {_IS_LEADER.format(p='q')}))"
 )
 
 
@@ -115,7 +122,7 @@ def sources() -> list[Source]:
         delivery_deadline = "CAST(dl.due_date AS timestamptz)"
     else:
         delivery_deadline = "dl.due_date || ' 00:00:00'"
-    # One pass over the assignments: a person's own, or a department's (to its leaders).
+    # One pass over the assignments: a person's own, or a department's (to its heads).
     assignment = f"""SELECT COALESCE(a.person_id, h.id) AS recipient_id,
                 i.agency_id AS agency_id, d.subject AS subject,
                 d.confidentiality AS confidentiality, {incoming_url} AS url,
@@ -123,7 +130,7 @@ def sources() -> list[Source]:
             FROM incoming_assignment a
             JOIN incoming_incomingdocument i ON i.id = a.incoming_id
             JOIN documents_document d ON d.id = i.document_id
-            LEFT JOIN ({DEPARTMENT_LEADERS}) h
+            LEFT JOIN ({DEPARTMENT_HEADS}) h
                 ON a.person_id IS NULL AND h.department_id = a.department_id
             WHERE a.state = 'open' AND {{window}}
               AND (a.person_id IS NOT NULL OR h.id IS NOT NULL)"""  # noqa: S608

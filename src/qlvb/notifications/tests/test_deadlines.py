@@ -100,6 +100,26 @@ def test_department_assignments_reach_the_department_head(office, people):
     assert [n.recipient for n in Notification.objects.filter(rule="near1")] == [people["head"]]
 
 
+def test_department_without_a_leader_reminds_all_its_people(office, people):
+    """The same rule as the assignment notification (people.department_heads): a department
+    with no leader of its own is told through all its active people, never through nobody."""
+    from qlvb.agencies.models import Department
+    from qlvb.notifications.tests.conftest import make_person
+
+    archive = Department.objects.create(agency=office, name="Phòng Lưu trữ")
+    staff = [make_person(f"luutru{i}", office, "specialist", department=archive) for i in (1, 2)]
+    gone = make_person("nghiviec", office, "specialist", department=archive)
+    gone.is_active = False
+    gone.save(update_fields=["is_active"])
+    incoming = deliver(office)
+    accept_and_direct(incoming, people, assignments=[{"kind": "lead", "department": archive}])
+    Assignment.objects.update(due_at=at(3, 17))
+    Notification.objects.all().delete()
+    deadlines.scan(now=at(2))
+    told = sorted(n.recipient.username for n in Notification.objects.filter(rule="near1"))
+    assert told == sorted(p.username for p in staff)
+
+
 def test_preferences_switch_reminder_emails_off(items, people):
     Preference.objects.create(
         person=people["specialist"], event=Event.DEADLINE_NEAR, channel="email", enabled=False
