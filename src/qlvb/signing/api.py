@@ -236,6 +236,8 @@ class SignatureOut(Schema):
     intact: bool
     trusted: bool
     revoked: bool
+    revocation: str = "unknown"  # good (a current CRL or OCSP answer), revoked, unknown
+    ltv: bool = False  # revocation data embedded in the file (PAdES B-LT)
     coverage: str
     status: str
     reasons: list[str]

@@ -13,6 +13,7 @@ import io
 import logging
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -312,7 +313,7 @@ def sign(
         timestamper=timestamper,
     )
     out = io.BytesIO()
-    pdf_signer.sign_pdf(writer, output=out)
+    run(pdf_signer.async_sign_pdf(writer, output=out))
     return out.getvalue()
 
 
@@ -448,5 +449,12 @@ def simple_signer(private_key, cert: x509.Certificate, chain: list[x509.Certific
 
 
 def run(coro):
-    """Run a pyHanko coroutine from sync code (Django views are sync here)."""
-    return asyncio.run(coro)
+    """Run a pyHanko coroutine from sync code (Django views are sync here). When this thread
+    already runs an event loop (an async caller; the browser tests' Playwright driver),
+    asyncio.run would refuse: the coroutine then runs on a loop of its own in a worker thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()

@@ -8,6 +8,8 @@ import uuid
 
 from django.db import models
 
+from qlvb.jobs.models import WorkItem
+
 
 class AnchorKind(models.TextChoices):
     ROOT = "root", "Chứng thư số gốc tin cậy"
@@ -159,3 +161,18 @@ class PdfVerification(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class VerificationRequest(WorkItem):
+    """Kiểm tra chữ ký số của tệp vừa đến: one PDF attachment (electronic reception, upload,
+    registration) checked after commit, so the clerk sees the result before accepting."""
+
+    attachment = models.OneToOneField(
+        "documents.Attachment", on_delete=models.CASCADE, related_name="signature_request"
+    )
+
+    class Meta(WorkItem.Meta):
+        verbose_name = "kiểm tra chữ ký số của tệp"
+
+    def __str__(self) -> str:
+        return f"kiểm tra chữ ký số tệp {self.attachment_id}"

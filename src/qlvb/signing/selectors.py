@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from qlvb.core.errors import NotFound
 from qlvb.documents.models import Attachment
-from qlvb.signing.models import PdfVerification, TrustAnchor
+from qlvb.jobs.models import WorkState
+from qlvb.signing.models import PdfVerification, TrustAnchor, VerificationRequest
 
 
 def attachment_visible(*, viewer, pk: int) -> Attachment:
@@ -32,13 +33,37 @@ def check_for(attachment: Attachment) -> PdfVerification | None:
     return check
 
 
-def checks_for_documents(document_ids) -> dict[int, list[PdfVerification]]:
-    """Checks of PDFs by document (reception queue): one query."""
-    out: dict[int, list[PdfVerification]] = {}
-    for check in PdfVerification.objects.filter(
-        attachment__document_id__in=list(document_ids)
-    ).select_related("attachment"):
-        out.setdefault(check.attachment.document_id, []).append(check)
+def stored_check(attachment: Attachment) -> PdfVerification | None:
+    """The check kept for a file; a PDF with no check and no pending request (stored before
+    this app, or in bulk) is checked now."""
+    check = PdfVerification.objects.filter(attachment=attachment).first()
+    if (
+        check is None
+        and not VerificationRequest.objects.filter(
+            attachment=attachment, state__in=(WorkState.PENDING, WorkState.RUNNING)
+        ).exists()
+    ):
+        return check_for(attachment)
+    return check
+
+
+FileCheck = tuple[Attachment, PdfVerification | None]
+
+
+def checks_for_documents(document_ids) -> dict[int, list[FileCheck]]:
+    """The PDFs of each document with their check (None while it is pending), for the
+    reception queue: one query."""
+    out: dict[int, list[FileCheck]] = {}
+    pdfs = (
+        Attachment.objects.filter(
+            document_id__in=list(document_ids), content_type="application/pdf"
+        )
+        .select_related("signature_check")
+        .order_by("document_id", "position", "pk")
+    )
+    for attachment in pdfs:
+        check = getattr(attachment, "signature_check", None)
+        out.setdefault(attachment.document_id, []).append((attachment, check))
     return out
 
 

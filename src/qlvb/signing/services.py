@@ -35,6 +35,7 @@ from qlvb.signing.models import (
     SignatureImage,
     SigningSession,
     TrustAnchor,
+    VerificationRequest,
 )
 
 log = logging.getLogger(__name__)
@@ -777,6 +778,16 @@ def record_verification(attachment: Attachment, *, data: bytes | None = None) ->
         },
     )
     return check
+
+
+def verification_request(*, attachment: Attachment) -> VerificationRequest:
+    """Ask for the check of a PDF that arrived, after the storing transaction commits."""
+    from qlvb.jobs.services import enqueue
+
+    request, created = VerificationRequest.objects.get_or_create(attachment=attachment)
+    if created:
+        enqueue(request)
+    return request
 
 
 def verify_attachment(*, actor, attachment: Attachment) -> PdfVerification:

@@ -12,15 +12,21 @@ from asn1crypto import x509 as asn1_x509
 from django.conf import settings
 from django.utils import timezone
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
+
+from qlvb.signing import engine
 
 STATUS_VALID = "valid"
 STATUS_INVALID = "invalid"
 STATUS_UNTRUSTED = "untrusted"
 STATUS_UNSIGNED = "unsigned"
 STATUS_CORRUPT = "corrupt"
+
+REVOCATION_GOOD = "good"
+REVOCATION_REVOKED = "revoked"
+REVOCATION_UNKNOWN = "unknown"
 
 logging.getLogger("pyhanko.sign.validation").setLevel(logging.CRITICAL)
 logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
@@ -52,17 +58,31 @@ TRUST_REASONS = {
 }
 
 
-def validation_context(roots: list[bytes], crls: list[bytes], *, moment=None):
+def context_kwargs(roots: list[bytes], crls: list[bytes], *, moment=None) -> dict:
     """Trust roots and CRLs (DER) as imported; fetching OCSP/CRL over the network only when the
     deployment allows it (QLVB_SIGNING_FETCH_REVOCATION)."""
     fetch = bool(getattr(settings, "QLVB_SIGNING_FETCH_REVOCATION", False))
-    return ValidationContext(
-        trust_roots=[asn1_x509.Certificate.load(r) for r in roots],
-        crls=[asn1_crl.CertificateList.load(c) for c in crls],
-        allow_fetching=fetch,
-        revocation_mode="soft-fail",
-        moment=moment,
-    )
+    return {
+        "trust_roots": [asn1_x509.Certificate.load(r) for r in roots],
+        "crls": [asn1_crl.CertificateList.load(c) for c in crls],
+        "allow_fetching": fetch,
+        "revocation_mode": "soft-fail",
+        "moment": moment,
+    }
+
+
+def validation_context(roots: list[bytes], crls: list[bytes], *, moment=None, reader=None):
+    """The context for one check; with `reader`, the revocation data embedded in the file's
+    DSS (a B-LT signature) is used beside the imported CRLs."""
+    kwargs = context_kwargs(roots, crls, moment=moment)
+    if reader is not None:
+        from pyhanko.sign.validation.dss import DocumentSecurityStore, NoDSSFoundError
+
+        try:
+            return DocumentSecurityStore.read_dss(reader).as_validation_context(kwargs)
+        except NoDSSFoundError:
+            pass
+    return ValidationContext(**kwargs)
 
 
 def _name(cert) -> str:
@@ -89,7 +109,7 @@ def verify_pdf(pdf: bytes, *, roots: list[bytes], crls: list[bytes]) -> dict:
         }
     results = []
     for embedded in signatures:
-        results.append(_one(embedded, roots, crls))
+        results.append(_one(embedded, roots, crls, reader))
     if not results:
         status = STATUS_UNSIGNED
     elif any(r["status"] == STATUS_INVALID for r in results):
@@ -108,7 +128,7 @@ def verify_pdf(pdf: bytes, *, roots: list[bytes], crls: list[bytes]) -> dict:
     }
 
 
-def _one(embedded, roots, crls) -> dict:
+def _one(embedded, roots, crls, reader) -> dict:
     cert = embedded.signer_cert
     entry = {
         "field": embedded.field_name,
@@ -121,14 +141,17 @@ def _one(embedded, roots, crls) -> dict:
         "valid": False,
         "trusted": False,
         "revoked": False,
+        "revocation": REVOCATION_UNKNOWN,
+        "ltv": False,
         "coverage": "",
         "modified_after": False,
         "status": STATUS_INVALID,
         "reasons": [],
     }
     try:
-        status = validate_pdf_signature(
-            embedded, signer_validation_context=validation_context(roots, crls)
+        context = validation_context(roots, crls, reader=reader)
+        status = engine.run(
+            async_validate_pdf_signature(embedded, signer_validation_context=context)
         )
     except Exception as exc:  # malformed CMS
         entry["reasons"].append(f"Chữ ký số hỏng, không kiểm tra được ({type(exc).__name__}).")
@@ -137,6 +160,8 @@ def _one(embedded, roots, crls) -> dict:
     entry["valid"] = bool(status.valid)
     entry["trusted"] = bool(status.trusted)
     entry["revoked"] = bool(status.revoked)
+    entry["revocation"] = _revocation(cert, context, revoked=entry["revoked"])
+    entry["ltv"] = _has_embedded_revocation(reader)
     if status.signer_reported_dt:
         entry["signing_time"] = timezone.localtime(status.signer_reported_dt).isoformat()
     if status.timestamp_validity is not None:
@@ -180,6 +205,42 @@ def _one(embedded, roots, crls) -> dict:
     return entry
 
 
+def _revocation(cert, context, *, revoked: bool) -> str:
+    """Whether the signer's certificate is known not to be revoked: a current CRL of its issuer
+    or an OCSP answer about it was among the data (imported, embedded or fetched)."""
+    if revoked:
+        return REVOCATION_REVOKED
+    if cert is None:
+        return REVOCATION_UNKNOWN
+    now = timezone.now()
+    for crl in context.crls:
+        tbs = crl["tbs_cert_list"]
+        next_update = tbs["next_update"].native
+        if tbs["issuer"] == cert.issuer and (next_update is None or next_update >= now):
+            return REVOCATION_GOOD
+    for response in context.ocsps:
+        try:
+            basic = response["response_bytes"]["response"].parsed
+            for single in basic["tbs_response_data"]["responses"]:
+                if (
+                    single["cert_id"]["serial_number"].native == cert.serial_number
+                    and single["cert_status"].name == "good"
+                ):
+                    return REVOCATION_GOOD
+        except (KeyError, TypeError, ValueError):
+            continue
+    return REVOCATION_UNKNOWN
+
+
+def _has_embedded_revocation(reader) -> bool:
+    """The file carries validation data (a DSS with CRLs or OCSP answers): B-LT."""
+    try:
+        dss = reader.root.get("/DSS")
+        return bool(dss and (dss.get("/CRLs") or dss.get("/OCSPs")))
+    except Exception:
+        return False
+
+
 def _reason_from_certificate(cert, moment) -> str:
     """The precise reason read from the certificate itself at the signing time, when the
     validator's indication is a general one."""
@@ -217,10 +278,8 @@ def certificate_problem(
         intermediate_certs=[asn1_x509.Certificate.load(c) for c in chain],
         validation_context=validation_context(roots, crls, moment=moment),
     )
-    import asyncio
-
     try:
-        asyncio.run(validator.async_validate_path())
+        engine.run(validator.async_validate_path())
     except errors.RevokedError:
         return TRUST_REASONS["REVOKED"]
     except errors.ExpiredError:

@@ -1,0 +1,16 @@
+"""Every PDF stored as a document's file is checked after commit (signing/tasks.py)."""
+
+from __future__ import annotations
+
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from qlvb.documents.models import Attachment
+
+
+@receiver(post_save, sender=Attachment, dispatch_uid="signing_attachment_saved")
+def attachment_saved(sender, instance, created, raw=False, **kwargs):
+    if created and not raw and instance.content_type == "application/pdf":
+        from qlvb.signing.services import verification_request
+
+        verification_request(attachment=instance)
