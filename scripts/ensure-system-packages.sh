@@ -14,6 +14,8 @@ command -v libreoffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
 command -v tesseract >/dev/null 2>&1 || need+=(tesseract-ocr)
 [ -e /usr/share/tesseract-ocr/5/tessdata/vie.traineddata ] || need+=(tesseract-ocr-vie)
 command -v gs >/dev/null 2>&1 || need+=(ghostscript)
+# Agency keys in a PKCS#11 token: the signing tests make a SoftHSM2 token of their own.
+command -v softhsm2-util >/dev/null 2>&1 || need+=(softhsm2)
 [ -e /usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf ] || need+=(fonts-liberation2)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 

@@ -87,9 +87,52 @@ def agency_signer(credential):
     return pkcs11_signer(credential)
 
 
+def _token_error(exc: Exception, credential) -> ValidationFailed:
+    """The precise reason a token could not be used, in Vietnamese."""
+    from pkcs11 import exceptions as p11
+
+    label = credential.pkcs11_token or "?"
+    if isinstance(exc, p11.PinIncorrect | p11.PinInvalid | p11.PinLenRange):
+        return ValidationFailed(
+            "Mã PIN của thiết bị ký số của cơ quan (token/HSM) không đúng.",
+            code="wrong_pin",
+            errors={"pin": ["Mã PIN không đúng."]},
+        )
+    if isinstance(exc, p11.PinLocked | p11.PinExpired):
+        return ValidationFailed(
+            "Thiết bị ký số của cơ quan đã bị khóa mã PIN (nhập sai quá số lần cho phép) hoặc "
+            "mã PIN đã hết hạn.",
+            code="pin_locked",
+        )
+    if isinstance(exc, p11.NoSuchToken) or "No token" in str(exc):
+        return ValidationFailed(
+            f"Không tìm thấy thiết bị ký số có nhãn “{label}” (token chưa cắm hoặc sai nhãn).",
+            code="token_not_found",
+            errors={"pkcs11_token": ["Không tìm thấy thiết bị."]},
+        )
+    if isinstance(exc, p11.NoSuchKey | p11.MultipleObjectsReturned):
+        return ValidationFailed(
+            f"Không tìm thấy khóa bí mật có nhãn “{credential.pkcs11_key_label}” trong thiết bị "
+            "ký số.",
+            code="token_key_not_found",
+            errors={"pkcs11_key_label": ["Không tìm thấy khóa."]},
+        )
+    if "loading" in str(exc) or isinstance(exc, OSError):
+        return ValidationFailed(
+            f"Không nạp được thư viện PKCS#11 “{credential.pkcs11_module}” của thiết bị ký số.",
+            code="token_module",
+            errors={"pkcs11_module": ["Không nạp được thư viện."]},
+        )
+    return ValidationFailed(
+        "Không dùng được thiết bị ký số của cơ quan (token/HSM).", code="token_unavailable"
+    )
+
+
 def pkcs11_signer(credential):
-    """(signer, session): the caller closes the session when the signature is made."""
+    """(signer, session): the caller closes the session when the signature is made. The
+    private key is looked up at once, so a wrong key label is told before any work."""
     from asn1crypto import x509 as asn1_x509
+    from pkcs11 import ObjectClass
     from pyhanko.sign import pkcs11
 
     pin = unseal(credential.secret_sealed).decode()
@@ -100,11 +143,12 @@ def pkcs11_signer(credential):
             user_pin=pin,
         )
     except Exception as exc:
-        raise ValidationFailed(
-            "Không mở được thiết bị ký số của cơ quan (token/HSM): sai mã PIN hoặc thiết bị "
-            "không có.",
-            code="token_unavailable",
-        ) from exc
+        raise _token_error(exc, credential) from exc
+    try:
+        session.get_key(object_class=ObjectClass.PRIVATE_KEY, label=credential.pkcs11_key_label)
+    except Exception as exc:
+        session.close()
+        raise _token_error(exc, credential) from exc
     signer = pkcs11.PKCS11Signer(
         session,
         key_label=credential.pkcs11_key_label,
