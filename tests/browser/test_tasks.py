@@ -1,5 +1,6 @@
 """A leader assigns one task to several agencies in one action; the lead agency receives it
-and reports progress; the tracking officer sees the counts and urges (issue: task tracking)."""
+and reports progress with a file, which the assigner downloads; the tracking officer sees the
+counts and urges (issue: task tracking)."""
 
 from __future__ import annotations
 
@@ -29,11 +30,13 @@ def session(browser, live_server, username):
 
 
 def test_assign_to_several_agencies_and_an_agency_reports_progress(
-    chromium_browser, live_server, settings, artifacts
+    chromium_browser, live_server, settings, artifacts, tmp_path
 ):
     from playwright.sync_api import expect
 
+    from qlvb.audit.models import AuditEvent
     from qlvb.directives.models import ProgressReport, Task
+    from qlvb.documents.tests.test_storage import pdf_bytes
 
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
@@ -61,9 +64,36 @@ def test_assign_to_several_agencies_and_an_agency_reports_progress(
     form = stc.get_by_test_id("progress-form")
     form.locator("textarea[name=text]").fill("Đã giao Phòng Ngân sách chủ trì, đạt 30%")
     form.locator("input[name=percent]").fill("30")
-    form.get_by_role("button").click()
+    # A bad file first: refused with the reason, nothing saved.
+    bad = tmp_path / "ke-hoach.exe"
+    bad.write_bytes(b"MZ\x90\x00 not a document")
+    form.locator("input[name=files]").set_input_files(str(bad))
+    form.get_by_role("button", name="Gửi").click()
+    expect(stc.locator(".qlvb-messages .alert-danger")).to_contain_text("định dạng không được phép")
+    assert ProgressReport.objects.count() == 0
+    good = tmp_path / "Kế hoạch triển khai.pdf"
+    good.write_bytes(pdf_bytes(1))
+    form = stc.get_by_test_id("progress-form")
+    form.locator("textarea[name=text]").fill("Đã giao Phòng Ngân sách chủ trì, đạt 30%")
+    form.locator("input[name=percent]").fill("30")
+    form.locator("input[name=files]").set_input_files(str(good))
+    form.get_by_role("button", name="Gửi").click()
     expect(stc.get_by_test_id("progress-row")).to_contain_text("30%")
+    expect(stc.get_by_test_id("report-file")).to_have_text("Kế hoạch triển khai.pdf")
     stc.screenshot(path=artifacts / "tasks-progress.png", full_page=True)
+    task_url = stc.url
     stc_ctx.close()
     report = ProgressReport.objects.get()
     assert report.percent == 30 and report.agency.short_name == "STC"
+    assert [f.original_name for f in report.files.all()] == ["Kế hoạch triển khai.pdf"]
+
+    # The assigning leader downloads it from the task page.
+    leader_ctx, leader = session(chromium_browser, live_server, "lanhdao.vpubnd")
+    leader.goto(task_url)
+    with leader.expect_download() as download_info:
+        leader.get_by_test_id("report-file").click()
+    download = download_info.value
+    assert download.suggested_filename == "Kế hoạch triển khai.pdf"
+    assert download.path().read_bytes() == good.read_bytes()
+    leader_ctx.close()
+    assert AuditEvent.objects.filter(action="task_file.download").count() == 1

@@ -10,16 +10,19 @@ from typing import Literal
 
 from django.http import HttpResponse
 from django.utils import timezone
-from ninja import Field, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from qlvb.agencies.models import Agency, Department, Person
 from qlvb.core.errors import NotFound, PermissionDenied, ValidationFailed
 from qlvb.core.replica import replica_reads
 from qlvb.directives import selectors, services
-from qlvb.directives.models import Completion, ExtensionRequest, Task
+from qlvb.directives.models import Completion, ExtensionRequest, ProgressReport, Task
 from qlvb.directives.reports import tasks_report_pdf, tasks_report_xlsx
 from qlvb.directives.status import period_status
+from qlvb.documents.http import attachment_response
 from qlvb.documents.registers import MEDIA
+from qlvb.documents.services import Upload
 
 router = Router(tags=["Nhiệm vụ"])
 
@@ -128,6 +131,16 @@ class PeriodOut(Schema):
     status: str
 
 
+class TaskFileOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    page_count: int | None
+    url: str = Field(description="tải về (GET, cùng quyền xem nhiệm vụ)")
+
+
 class ProgressOut(Schema):
     id: int
     agency: str
@@ -135,6 +148,7 @@ class ProgressOut(Schema):
     percent: int
     created_by: str
     created_at: dt.datetime
+    files: list[TaskFileOut] = []
 
 
 class ExtensionOut(Schema):
@@ -154,6 +168,7 @@ class CompletionOut(Schema):
     completed_at: dt.datetime
     decision: str
     note: str
+    files: list[TaskFileOut] = []
 
 
 class UrgeOut(Schema):
@@ -301,15 +316,10 @@ def _detail(task: Task) -> dict:
     ]
     out["periods"] = [_period_out(p, now) for p in periods]
     out["progress"] = [
-        {
-            "id": r.pk,
-            "agency": r.agency.name,
-            "text": r.text,
-            "percent": r.percent,
-            "created_by": r.created_by.full_name,
-            "created_at": r.created_at,
-        }
-        for r in task.progress_reports.select_related("agency", "created_by")
+        _progress_out(r)
+        for r in task.progress_reports.select_related("agency", "created_by").prefetch_related(
+            "files__blob"
+        )
     ]
     out["extensions"] = [
         {
@@ -323,16 +333,10 @@ def _detail(task: Task) -> dict:
         for e in ExtensionRequest.objects.filter(period__task=task).select_related("period")
     ]
     out["completions"] = [
-        {
-            "id": c.pk,
-            "period": c.period.number,
-            "result": c.result,
-            "evidence": c.evidence,
-            "completed_at": c.completed_at,
-            "decision": c.decision,
-            "note": c.note,
-        }
-        for c in Completion.objects.filter(period__task=task).select_related("period")
+        _completion_out(c)
+        for c in Completion.objects.filter(period__task=task)
+        .select_related("period")
+        .prefetch_related("files__blob")
     ]
     out["urges"] = [_urge_out(u) for u in task.urges.select_related("urged_by")]
     out["children"] = [
@@ -340,6 +344,47 @@ def _detail(task: Task) -> dict:
         for c in task.children.select_related("assigning_agency", "assigned_by", "lead_agency")
     ]
     return out
+
+
+def _file_out(f) -> dict:
+    return {
+        "id": f.pk,
+        "name": f.original_name,
+        "content_type": f.content_type,
+        "size": f.size,
+        "sha256": f.blob.sha256,
+        "page_count": f.page_count,
+        "url": f"/api/v1/task-files/{f.pk}",
+    }
+
+
+def _progress_out(r: ProgressReport) -> dict:
+    return {
+        "id": r.pk,
+        "agency": r.agency.name,
+        "text": r.text,
+        "percent": r.percent,
+        "created_by": r.created_by.full_name,
+        "created_at": r.created_at,
+        "files": [_file_out(f) for f in r.files.all()],
+    }
+
+
+def _completion_out(c: Completion) -> dict:
+    return {
+        "id": c.pk,
+        "period": c.period.number,
+        "result": c.result,
+        "evidence": c.evidence,
+        "completed_at": c.completed_at,
+        "decision": c.decision,
+        "note": c.note,
+        "files": [_file_out(f) for f in c.files.all()],
+    }
+
+
+def _uploads(files: list[UploadedFile] | None) -> list[Upload]:
+    return [Upload(stream=f, name=f.name or "") for f in files or []]
 
 
 def _urge_out(u) -> dict:
@@ -577,17 +622,27 @@ def task_progress(request, pk: int, payload: ProgressIn):
     report = services.task_report_progress(
         actor=_person(request), task=_get(request, pk), text=payload.text, percent=payload.percent
     )
-    return Status(
-        201,
-        {
-            "id": report.pk,
-            "agency": report.agency.name,
-            "text": report.text,
-            "percent": report.percent,
-            "created_by": report.created_by.full_name,
-            "created_at": report.created_at,
-        },
+    return Status(201, _progress_out(report))
+
+
+@router.post(
+    "/tasks/{pk}/progress-with-files",
+    response={201: ProgressOut},
+    summary="Báo cáo tiến độ kèm tệp (multipart/form-data)",
+    description="Trường text, percent và các tệp files. Tệp quá lớn, sai định dạng hoặc hỏng: "
+    "422, không lưu gì.",
+)
+def task_progress_with_files(
+    request, pk: int, payload: Form[ProgressIn], files: File[list[UploadedFile]] = None
+):
+    report = services.task_report_progress(
+        actor=_person(request),
+        task=_get(request, pk),
+        text=payload.text,
+        percent=payload.percent,
+        files=_uploads(files),
     )
+    return Status(201, _progress_out(report))
 
 
 @router.post("/tasks/{pk}/extensions", response={201: ExtensionOut}, summary="Đề nghị gia hạn")
@@ -635,17 +690,42 @@ def task_complete(request, pk: int, payload: CompleteIn):
         result=payload.result,
         evidence=payload.evidence,
     )
-    return Status(
-        201,
-        {
-            "id": c.pk,
-            "period": c.period.number,
-            "result": c.result,
-            "evidence": c.evidence,
-            "completed_at": c.completed_at,
-            "decision": c.decision,
-            "note": c.note,
-        },
+    return Status(201, _completion_out(c))
+
+
+@router.post(
+    "/tasks/{pk}/complete-with-files",
+    response={201: CompletionOut},
+    summary="Báo cáo hoàn thành kèm tệp minh chứng (multipart/form-data)",
+    description="Trường result, evidence và các tệp files. Tệp quá lớn, sai định dạng hoặc "
+    "hỏng: 422, không lưu gì.",
+)
+def task_complete_with_files(
+    request, pk: int, payload: Form[CompleteIn], files: File[list[UploadedFile]] = None
+):
+    c = services.task_complete(
+        actor=_person(request),
+        task=_get(request, pk),
+        result=payload.result,
+        evidence=payload.evidence,
+        files=_uploads(files),
+    )
+    return Status(201, _completion_out(c))
+
+
+@router.get("/task-files/{pk}", summary="Tải tệp kèm báo cáo nhiệm vụ")
+def task_file(request, pk: int, inline: bool = False):
+    actor = _person(request)
+    found = selectors.task_file_get(viewer=actor, pk=pk)
+    if found is None:
+        raise NotFound("Không tìm thấy tệp.")
+    return attachment_response(
+        request,
+        found,
+        actor=actor,
+        inline=inline,
+        action="task_file",
+        details={"task": found.task_id},
     )
 
 

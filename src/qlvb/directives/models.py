@@ -270,3 +270,39 @@ class Urge(models.Model):
 
     def __str__(self) -> str:
         return f"Đôn đốc {self.urged_at:%d/%m/%Y}"
+
+
+class TaskFile(models.Model):
+    """Tệp kèm báo cáo tiến độ, or minh chứng of a completion report. The bytes are a Blob of
+    the documents app's content-addressed storage (streamed, SHA-256 checked), like every
+    document's files; `task` scopes downloads to who may see the task."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="files")
+    progress_report = models.ForeignKey(
+        ProgressReport, null=True, blank=True, on_delete=models.CASCADE, related_name="files"
+    )
+    completion = models.ForeignKey(
+        Completion, null=True, blank=True, on_delete=models.CASCADE, related_name="files"
+    )
+    blob = models.ForeignKey("documents.Blob", on_delete=models.PROTECT, related_name="+")
+    original_name = models.CharField("tên tệp", max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.BigIntegerField()
+    page_count = models.PositiveIntegerField(null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    created_by = models.ForeignKey("agencies.Person", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "tệp kèm báo cáo nhiệm vụ"
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress_report__isnull=False, completion__isnull=True)
+                | models.Q(progress_report__isnull=True, completion__isnull=False),
+                name="task_file_one_report",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -10,7 +10,7 @@ import datetime as dt
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
 from qlvb.agencies.models import Agency, AgencyLevel, Role
-from qlvb.directives.models import Task, TaskCooperation, TaskPeriod, Urge
+from qlvb.directives.models import Task, TaskCooperation, TaskFile, TaskPeriod, Urge
 from qlvb.directives.status import STATUS_ORDER, STATUS_RANK, Status, status_expression, status_q
 
 # The province office's own code shape (QĐ 20/2020: 000.00.01.Lnn under UBND tỉnh 000.00.00.Lnn).
@@ -163,3 +163,12 @@ def urges_for_agency(*, viewer, agency_id: int) -> QuerySet[Urge]:
     if can_oversee(viewer) or viewer.agency_id == agency_id:
         return qs
     return qs.filter(task__assigning_agency_id=viewer.agency_id)
+
+
+def task_file_get(*, viewer, pk: int) -> TaskFile | None:
+    """A file of a progress or completion report, for those who may see its task."""
+    return (
+        TaskFile.objects.select_related("blob")
+        .filter(pk=pk, task__in=task_visible(viewer=viewer))
+        .first()
+    )

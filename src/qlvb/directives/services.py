@@ -24,15 +24,19 @@ from qlvb.directives.models import (
     SourceKind,
     Task,
     TaskCooperation,
+    TaskFile,
     TaskPeriod,
     Urge,
 )
 from qlvb.directives.periods import build_periods
 from qlvb.directives.selectors import can_oversee, task_visible
 from qlvb.directives.status import Status, current_period, status_q
+from qlvb.documents import storage
+from qlvb.documents.services import Upload, stage_uploads
 from qlvb.notifications import events
 
 TITLE_MAX = 500
+FILES_MAX = 20
 
 
 def _person(actor) -> Person:
@@ -498,39 +502,92 @@ def task_split(*, actor: Person, task: Task, parts: list[dict]) -> list[Task]:
     return children
 
 
+def _staged_files(files: Iterable[Upload] | None):
+    """Hash, size-check, sniff and read every file before any database work (the documents
+    app's staging): a file too large, of a forbidden type or corrupt refuses the whole report."""
+    uploads = list(files or ())
+    if len(uploads) > FILES_MAX:
+        msg = f"Mỗi báo cáo kèm tối đa {FILES_MAX} tệp."
+        raise ValidationFailed(msg, errors={"files": [msg]}, code="too_many_files")
+    return stage_uploads(uploads)
+
+
+def _attach_files(staged, *, task: Task, actor: Person, **owner) -> list[TaskFile]:
+    """Store staged files in the content-addressed storage (inside the caller's transaction,
+    within `files_written_until_commit`) and link them to the report."""
+    out = []
+    for position, (upload, item) in enumerate(staged):
+        page_count = item.page_count
+        blob = storage.store(item)
+        out.append(
+            TaskFile.objects.create(
+                task=task,
+                blob=blob,
+                original_name=(upload.name or "tep")[:255],
+                content_type=item.content_type,
+                size=item.size,
+                page_count=page_count,
+                position=position,
+                created_by=actor,
+                **owner,
+            )
+        )
+    return out
+
+
+def _files(stored: list[TaskFile]) -> dict:
+    return {"files": [f.blob.sha256 for f in stored]} if stored else {}
+
+
+def _discard(staged) -> None:
+    for _, item in staged:
+        item.discard()  # already moved into storage when stored; harmless then
+
+
 def task_report_progress(
-    *, actor: Person, task: Task, text: str, percent: int, period: TaskPeriod | None = None
+    *,
+    actor: Person,
+    task: Task,
+    text: str,
+    percent: int,
+    period: TaskPeriod | None = None,
+    files: Iterable[Upload] | None = None,
 ) -> ProgressReport:
-    """Báo cáo tiến độ: the lead unit, or a co-operating one about its part."""
+    """Báo cáo tiến độ: the lead unit, or a co-operating one about its part, with files."""
     actor = _person(actor)
     text = _clean_text(text, "text", "Hãy nhập nội dung báo cáo tiến độ.")
     if percent is None or not 0 <= int(percent) <= 100:
         msg = "Tỷ lệ hoàn thành phải từ 0 đến 100%."
         raise ValidationFailed(msg, errors={"percent": [msg]})
-    with transaction.atomic():
-        task = _locked(task)
-        cooperating = task.cooperations.filter(agency_id=actor.agency_id).exists()
-        if actor.agency_id != task.lead_agency_id and not cooperating:
-            raise PermissionDenied(
-                "Chỉ đơn vị chủ trì hoặc phối hợp mới được báo cáo tiến độ nhiệm vụ."
+    staged = _staged_files(files)
+    try:
+        with storage.files_written_until_commit(), transaction.atomic():
+            task = _locked(task)
+            cooperating = task.cooperations.filter(agency_id=actor.agency_id).exists()
+            if actor.agency_id != task.lead_agency_id and not cooperating:
+                raise PermissionDenied(
+                    "Chỉ đơn vị chủ trì hoặc phối hợp mới được báo cáo tiến độ nhiệm vụ."
+                )
+            now = timezone.now()
+            current = _period_for(task, period, now)
+            report = ProgressReport.objects.create(
+                task=task,
+                period=current,
+                agency_id=actor.agency_id,
+                text=text,
+                percent=int(percent),
+                created_by=actor,
+                created_at=now,
             )
-        now = timezone.now()
-        current = _period_for(task, period, now)
-        report = ProgressReport.objects.create(
-            task=task,
-            period=current,
-            agency_id=actor.agency_id,
-            text=text,
-            percent=int(percent),
-            created_by=actor,
-            created_at=now,
-        )
-        audit_record(
-            actor=actor,
-            action="task.progress",
-            obj=task,
-            details={"percent": report.percent, "period": current.number},
-        )
+            stored = _attach_files(staged, task=task, actor=actor, progress_report=report)
+            audit_record(
+                actor=actor,
+                action="task.progress",
+                obj=task,
+                details={"percent": report.percent, "period": current.number, **_files(stored)},
+            )
+    finally:
+        _discard(staged)
     return report
 
 
@@ -631,31 +688,41 @@ def task_complete(
     result: str,
     evidence: str = "",
     period: TaskPeriod | None = None,
+    files: Iterable[Upload] | None = None,
 ) -> Completion:
-    """Báo cáo hoàn thành (lead unit only); waits for the assigner's confirmation."""
+    """Báo cáo hoàn thành (lead unit only), with evidence files; waits for the assigner's
+    confirmation."""
     actor = _person(actor)
     result = _clean_text(result, "result", "Hãy nhập kết quả thực hiện nhiệm vụ.")
-    with transaction.atomic():
-        task = _locked(task)
-        _require_lead(actor, task, "báo cáo hoàn thành nhiệm vụ")
-        now = timezone.now()
-        current = _period_for(task, period, now)
-        if current.confirmed_at is not None:
-            raise Conflict("Nhiệm vụ (kỳ này) đã được xác nhận hoàn thành.")
-        if current.completed_at is not None:
-            raise Conflict("Nhiệm vụ đã báo cáo hoàn thành, đang chờ lãnh đạo xác nhận.")
-        completion = Completion.objects.create(
-            period=current,
-            result=result,
-            evidence=(evidence or "").strip(),
-            completed_by=actor,
-            completed_at=now,
-        )
-        current.completed_at = now
-        current.save(update_fields=["completed_at"])
-        audit_record(
-            actor=actor, action="task.complete", obj=task, details={"period": current.number}
-        )
+    staged = _staged_files(files)
+    try:
+        with storage.files_written_until_commit(), transaction.atomic():
+            task = _locked(task)
+            _require_lead(actor, task, "báo cáo hoàn thành nhiệm vụ")
+            now = timezone.now()
+            current = _period_for(task, period, now)
+            if current.confirmed_at is not None:
+                raise Conflict("Nhiệm vụ (kỳ này) đã được xác nhận hoàn thành.")
+            if current.completed_at is not None:
+                raise Conflict("Nhiệm vụ đã báo cáo hoàn thành, đang chờ lãnh đạo xác nhận.")
+            completion = Completion.objects.create(
+                period=current,
+                result=result,
+                evidence=(evidence or "").strip(),
+                completed_by=actor,
+                completed_at=now,
+            )
+            current.completed_at = now
+            current.save(update_fields=["completed_at"])
+            stored = _attach_files(staged, task=task, actor=actor, completion=completion)
+            audit_record(
+                actor=actor,
+                action="task.complete",
+                obj=task,
+                details={"period": current.number, **_files(stored)},
+            )
+    finally:
+        _discard(staged)
     return completion
 
 

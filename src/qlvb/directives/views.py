@@ -26,7 +26,9 @@ from qlvb.directives.models import (
 )
 from qlvb.directives.reports import tasks_report_pdf, tasks_report_xlsx
 from qlvb.directives.status import STATUS_ORDER, Status, current_period, period_status
+from qlvb.documents.http import attachment_response
 from qlvb.documents.registers import MEDIA
+from qlvb.documents.services import Upload
 
 
 def _dates(request) -> tuple[dt.date | None, dt.date | None]:
@@ -195,16 +197,18 @@ def detail_view(request, pk: int):
         "status": current.status if current else "",
         "labels": dict(Status.choices),
         "cooperations": cooperations,
-        "progress": list(task.progress_reports.select_related("agency", "created_by")),
+        "progress": list(
+            task.progress_reports.select_related("agency", "created_by").prefetch_related("files")
+        ),
         "extensions": list(
             ExtensionRequest.objects.filter(period__task=task).select_related(
                 "period", "requested_by", "decided_by"
             )
         ),
         "completions": list(
-            Completion.objects.filter(period__task=task).select_related(
-                "period", "completed_by", "decided_by"
-            )
+            Completion.objects.filter(period__task=task)
+            .select_related("period", "completed_by", "decided_by")
+            .prefetch_related("files")
         ),
         "urges": list(task.urges.select_related("urged_by")),
         "children": list(task.children.select_related("lead_department")),
@@ -226,6 +230,26 @@ def _when(value: str):
     if parsed is not None and timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed)
     return parsed
+
+
+def _uploads(request) -> list[Upload]:
+    return [Upload(stream=f, name=f.name) for f in request.FILES.getlist("files")]
+
+
+@login_required
+def file_view(request, file_id: int):
+    """A file of a progress or completion report, for those who may see the task (audited)."""
+    found = selectors.task_file_get(viewer=request.user, pk=file_id)
+    if found is None:
+        raise Http404
+    return attachment_response(
+        request,
+        found,
+        actor=request.user,
+        inline=request.GET.get("inline") == "1",
+        action="task_file",
+        details={"task": found.task_id},
+    )
 
 
 @login_required
@@ -250,6 +274,7 @@ def action_view(request, pk: int, action: str):
                 task=task,
                 text=post.get("text", ""),
                 percent=int(post.get("percent") or 0),
+                files=_uploads(request),
             )
         elif action == "extension":
             services.task_request_extension(
@@ -276,6 +301,7 @@ def action_view(request, pk: int, action: str):
                 task=task,
                 result=post.get("result", ""),
                 evidence=post.get("evidence", ""),
+                files=_uploads(request),
             )
         elif action == "decide-completion":
             completion = Completion.objects.filter(

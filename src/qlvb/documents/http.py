@@ -56,18 +56,27 @@ def _unsatisfiable(size: int) -> HttpResponse:
     return response
 
 
-def attachment_response(request: HttpRequest, attachment, *, actor, inline: bool = False):
-    """Serve an attachment the caller has already found through a scoped selector. Audited
-    once per view or download, not for every range a PDF viewer asks for."""
+def attachment_response(
+    request: HttpRequest,
+    attachment,
+    *,
+    actor,
+    inline: bool = False,
+    action: str = "attachment",
+    details: dict | None = None,
+):
+    """Serve an attachment (or any row with blob, original_name and content_type: a task
+    report's file) the caller has already found through a scoped selector. Audited once per
+    view or download, not for every range a PDF viewer asks for."""
     from qlvb.audit.services import audit_record
 
     range_header = request.headers.get("Range", "")
     if not range_header or range_header.startswith("bytes=0-"):
         audit_record(
             actor=actor,
-            action="attachment.view" if inline else "attachment.download",
+            action=f"{action}.view" if inline else f"{action}.download",
             obj=attachment,
-            details={"document": attachment.document_id},
+            details=details if details is not None else {"document": attachment.document_id},
         )
     return blob_response(
         request,
