@@ -57,7 +57,9 @@ def _event(actor, entry: Entry, now, ctx) -> AuditEvent:
     )
 
 
-@transaction.atomic
+# No savepoint when nested (the usual case: inside the change it records): an audit failure
+# must fail the whole change anyway, and SAVEPOINT/RELEASE cost two round trips per event.
+@transaction.atomic(savepoint=False)
 def audit_record_many(*, actor, entries: Iterable[Entry], batch_size: int = 2000) -> int:
     """Append many events under one lock of the chain head (imports write thousands)."""
     head = _locked_head()

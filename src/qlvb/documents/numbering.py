@@ -7,8 +7,7 @@ rollback returns the number. On SQLite the IMMEDIATE transaction already seriali
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 
 from qlvb.documents.models import RegisterBook, RegisterKind
 
@@ -33,8 +32,17 @@ def register_book_for(*, agency, year: int, kind: str, series: str = "") -> Regi
 def take_number(*, book: RegisterBook) -> int:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("take_number must run inside the registering transaction")
-    RegisterBook.objects.filter(pk=book.pk).update(last_number=F("last_number") + 1)
-    # The UPDATE took the row lock; reading after it sees our own increment.
-    number = RegisterBook.objects.filter(pk=book.pk).values_list("last_number", flat=True).get()
-    book.last_number = number
-    return number
+    # One statement: the UPDATE takes the row lock and RETURNING reads our own increment
+    # (PostgreSQL, and SQLite since 3.35).
+    table = connection.ops.quote_name(RegisterBook._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last_number = last_number + 1 WHERE id = %s "  # noqa: S608
+            "RETURNING last_number",
+            [book.pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise RegisterBook.DoesNotExist(f"register book {book.pk}")
+    book.last_number = row[0]
+    return row[0]
