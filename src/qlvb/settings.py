@@ -10,6 +10,10 @@ QLVB_DEBUG        1 to enable Django debug pages (never in production)
 QLVB_ALLOWED_HOSTS  comma separated host names (default: localhost, 127.0.0.1)
 QLVB_SECURE_COOKIES  1 to mark cookies Secure (behind HTTPS); default 1 unless QLVB_DEBUG
 QLVB_REQUIRE_2FA_FOR_ADMINS  1 to require a TOTP second factor for administrators
+QLVB_SIGNING_TSA_URL  RFC 3161 timestamp authority: signatures become PAdES B-T (optional)
+QLVB_SIGNING_FETCH_REVOCATION  1 to fetch CRL/OCSP from the certificates' URLs: checks use them
+                  and signatures embed them (B-LT); default 0 (imported CRLs only)
+QLVB_SIGNING_KEY  key sealing PKCS#12 files and PINs at rest (default: derived from SECRET_KEY)
 """
 
 from __future__ import annotations
@@ -266,6 +270,9 @@ QLVB_SMS_PROVIDER = os.environ.get("QLVB_SMS_PROVIDER", "console")  # console | 
 QLVB_SMS_HTTP = json.loads(os.environ.get("QLVB_SMS_HTTP") or "{}")  # see notifications/sms
 QLVB_SMS_SENDER = os.environ.get("QLVB_SMS_SENDER", "QLVB")
 QLVB_SMS_ASCII = env_bool("QLVB_SMS_ASCII")  # without diacritics, to fit 160 characters
+QLVB_SIGNING_TSA_URL = os.environ.get("QLVB_SIGNING_TSA_URL", "")
+QLVB_SIGNING_FETCH_REVOCATION = env_bool("QLVB_SIGNING_FETCH_REVOCATION")
+QLVB_SIGNING_KEY = os.environ.get("QLVB_SIGNING_KEY", "")
 QLVB_REMINDER_DAYS = [
     int(d) for d in os.environ.get("QLVB_REMINDER_DAYS", "3,1").split(",") if d.strip()
 ]

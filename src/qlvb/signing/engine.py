@@ -422,6 +422,20 @@ def finish_external(prepared_pdf: bytes, *, start: int, end: int, digest: bytes,
     return out.getvalue()
 
 
+def add_validation_info(pdf: bytes, *, context, field_name: str | None = None) -> bytes:
+    """B-LT: the certificates and revocation data (CRLs, OCSP answers) of a signature's chain,
+    and of its timestamp's, fetched through `context` and written to the DSS in an incremental
+    update (an update PAdES allows after signing). `field_name` defaults to the last one."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation.dss import async_add_validation_info
+
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    signatures = reader.embedded_regular_signatures
+    embedded = next((s for s in signatures if s.field_name == field_name), signatures[-1])
+    out = run_closing(async_add_validation_info(embedded, context, output=io.BytesIO()), context)
+    return out.getvalue()
+
+
 def byte_range_digest(pdf: bytes, start: int, end: int) -> bytes:
     return hashlib.sha256(pdf[:start] + pdf[end:]).digest()
 
@@ -458,3 +472,16 @@ def run(coro):
         return asyncio.run(coro)
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coro).result()
+
+
+def run_closing(coro, context):
+    """`run`, then close the HTTP session the validation context opened to fetch CRL/OCSP,
+    inside the same event loop (pyhanko-certvalidator asks for it after each operation)."""
+
+    async def closing():
+        try:
+            return await coro
+        finally:
+            await context.aclose()
+
+    return run(closing())

@@ -366,6 +366,27 @@ def timestamper():
     return HTTPTimeStamper(url, timeout=10)
 
 
+def with_validation_info(pdf: bytes, field_name: str | None = None) -> bytes:
+    """B-LT when revocation data can be fetched (QLVB_SIGNING_FETCH_REVOCATION): the chain's
+    CRLs/OCSP answers embedded after signing. When nothing could be fetched the file stays
+    B-B/B-T as signed: a CA that cannot be reached never blocks a signature."""
+    if not getattr(settings, "QLVB_SIGNING_FETCH_REVOCATION", False):
+        return pdf
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    roots, crls = anchors()
+    try:
+        out = engine.add_validation_info(
+            pdf, context=verify.validation_context(roots, crls), field_name=field_name
+        )
+    except Exception:
+        log.warning("revocation data could not be embedded (B-LT)", exc_info=True)
+        return pdf
+    if not verify.has_embedded_revocation(PdfFileReader(io.BytesIO(out), strict=False)):
+        return pdf
+    return out
+
+
 # --- reading and storing PDFs ----------------------------------------------------------------
 
 
@@ -499,6 +520,7 @@ def outgoing_sign_with_key(*, actor: Person, outgoing, pin: str, placement: dict
         reason="Ký ban hành",
         timestamper=timestamper(),
     )
+    signed = with_validation_info(signed)
     _signed_pdf_check(signed)
     return _store_signed(
         actor=actor,
@@ -612,6 +634,7 @@ def external_complete(*, actor: Person, session: SigningSession, cms: bytes):
         digest=digest,
         cms_der=bytes(cms),
     )
+    signed = with_validation_info(signed, session.field_name)
     _signed_pdf_check(signed, session.field_name)
     outgoing = session.outgoing
     version = current_version(outgoing)
@@ -701,6 +724,7 @@ def seal_at_issue(*, actor: Person, outgoing) -> bool:
                 location=outgoing.agency.name[:100],
                 timestamper=timestamper(),
             )
+            signed = with_validation_info(signed)
             _signed_pdf_check(signed)
             replaced[vf.pk] = (signed, _signed_name(vf.attachment.original_name))
     finally:

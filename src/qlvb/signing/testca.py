@@ -2,7 +2,9 @@
 agencies, a timestamp authority, and the bad cases (expired, revoked, not yet valid, wrong key
 usage, untrusted root). Used by the tests and the benchmarks; never by production code.
 
-Nothing here touches the network: the CRL is handed to the validator as data.
+Nothing here touches the network: the CRL is handed to the validator as data. A CA made with
+`crl_base` names where its CRLs are published (a local server a test starts), so a signer
+can fetch them and embed them (B-LT).
 """
 
 from __future__ import annotations
@@ -70,9 +72,16 @@ class TestCA:
 
     __test__ = False  # not a pytest class
 
-    def __init__(self, *, name: str = "Root CA thử nghiệm", now: dt.datetime | None = None):
+    def __init__(
+        self,
+        *,
+        name: str = "Root CA thử nghiệm",
+        now: dt.datetime | None = None,
+        crl_base: str | None = None,
+    ):
         self.now = now or dt.datetime.now(dt.UTC)
         self.revoked: list[x509.Certificate] = []
+        self.crl_base = crl_base
         key = _key()
         subject = _name(name)
         cert = (
@@ -121,16 +130,13 @@ class TestCA:
                 False,
             )
         )
-        if not ca:
-            # Where the CRL would be published; tests hand the CRL over as data, never fetch.
+        url = self._crl_url(issuer, ca=ca)
+        if url:
             builder = builder.add_extension(
                 x509.CRLDistributionPoints(
                     [
                         x509.DistributionPoint(
-                            [x509.UniformResourceIdentifier("http://ca.qlvb.invalid/crl.der")],
-                            None,
-                            None,
-                            None,
+                            [x509.UniformResourceIdentifier(url)], None, None, None
                         )
                     ]
                 ),
@@ -150,6 +156,13 @@ class TestCA:
         cert = builder.sign(issuer.key, hashes.SHA256())
         chain = [issuer.cert, *issuer.chain]
         return Issued(key, cert, chain)
+
+    def _crl_url(self, issuer: Issued, *, ca: bool) -> str:
+        """Where the issuer's CRL is published: on the local server when there is one, else a
+        name that never resolves (tests hand the CRL over as data, never fetch)."""
+        if self.crl_base:
+            return f"{self.crl_base}/{'root' if ca else 'intermediate'}.crl"
+        return "" if ca else "http://ca.qlvb.invalid/crl.der"
 
     def person(self, common_name: str, **kw) -> Issued:
         return self._issue(self.intermediate, common_name, **kw)
@@ -175,28 +188,46 @@ class TestCA:
 
     def crl_der(self) -> bytes:
         """The intermediate's CRL listing every revoked certificate."""
+        return self._crl(self.intermediate, self.revoked)
+
+    def root_crl_der(self) -> bytes:
+        """The root's CRL (nothing revoked): the intermediate's revocation status."""
+        return self._crl(self.root, [])
+
+    def _crl(self, issuer: Issued, revoked: list[x509.Certificate]) -> bytes:
         builder = (
             x509.CertificateRevocationListBuilder()
-            .issuer_name(self.intermediate.cert.subject)
+            .issuer_name(issuer.cert.subject)
             .last_update(self.now - dt.timedelta(days=1))
             .next_update(self.now + dt.timedelta(days=30))
             .add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_public_key(
-                    self.intermediate.key.public_key()
-                ),
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()),
                 False,
             )
             .add_extension(x509.CRLNumber(1), False)
         )
-        for cert in self.revoked:
+        for cert in revoked:
             builder = builder.add_revoked_certificate(
                 x509.RevokedCertificateBuilder()
                 .serial_number(cert.serial_number)
                 .revocation_date(self.now - dt.timedelta(hours=1))
                 .build()
             )
-        crl = builder.sign(self.intermediate.key, hashes.SHA256())
+        crl = builder.sign(issuer.key, hashes.SHA256())
         return crl.public_bytes(serialization.Encoding.DER)
+
+    def publish(self, folder) -> None:
+        """Write what the local server serves: both CRLs and the TSA's key and certificate."""
+        from pathlib import Path
+
+        folder = Path(folder)
+        (folder / "root.crl").write_bytes(self.root_crl_der())
+        (folder / "intermediate.crl").write_bytes(self.crl_der())
+        tsa = self.tsa()
+        (folder / "tsa-key.pem").write_bytes(tsa.key_pem())
+        (folder / "tsa-chain.pem").write_bytes(
+            tsa.cert_pem + b"".join(c.public_bytes(serialization.Encoding.PEM) for c in tsa.chain)
+        )
 
 
 def _ku(*, cert_sign=False, signing=False, encipher=False) -> x509.KeyUsage:

@@ -28,6 +28,7 @@ REVOCATION_GOOD = "good"
 REVOCATION_REVOKED = "revoked"
 REVOCATION_UNKNOWN = "unknown"
 
+log = logging.getLogger(__name__)
 logging.getLogger("pyhanko.sign.validation").setLevel(logging.CRITICAL)
 logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
 
@@ -150,8 +151,8 @@ def _one(embedded, roots, crls, reader) -> dict:
     }
     try:
         context = validation_context(roots, crls, reader=reader)
-        status = engine.run(
-            async_validate_pdf_signature(embedded, signer_validation_context=context)
+        status = engine.run_closing(
+            async_validate_pdf_signature(embedded, signer_validation_context=context), context
         )
     except Exception as exc:  # malformed CMS
         entry["reasons"].append(f"Chữ ký số hỏng, không kiểm tra được ({type(exc).__name__}).")
@@ -161,7 +162,7 @@ def _one(embedded, roots, crls, reader) -> dict:
     entry["trusted"] = bool(status.trusted)
     entry["revoked"] = bool(status.revoked)
     entry["revocation"] = _revocation(cert, context, revoked=entry["revoked"])
-    entry["ltv"] = _has_embedded_revocation(reader)
+    entry["ltv"] = bool(status.trusted) and _ltv_enabled(embedded, roots, reader)
     if status.signer_reported_dt:
         entry["signing_time"] = timezone.localtime(status.signer_reported_dt).isoformat()
     if status.timestamp_validity is not None:
@@ -232,13 +233,38 @@ def _revocation(cert, context, *, revoked: bool) -> str:
     return REVOCATION_UNKNOWN
 
 
-def _has_embedded_revocation(reader) -> bool:
-    """The file carries validation data (a DSS with CRLs or OCSP answers): B-LT."""
+def has_embedded_revocation(reader) -> bool:
+    """The file carries validation data (a DSS with CRLs or OCSP answers)."""
     try:
-        dss = reader.root.get("/DSS")
-        return bool(dss and (dss.get("/CRLs") or dss.get("/OCSPs")))
+        dss = reader.root["/DSS"]  # [] resolves indirect objects, .get() would not
+        return any(key in dss and len(dss[key]) for key in ("/CRLs", "/OCSPs"))
     except Exception:
         return False
+
+
+def _ltv_enabled(embedded, roots: list[bytes], reader) -> bool:
+    """LTV-enabled (B-LT): the signature validates from the file alone, revocation data
+    required for every certificate of the chain (and of the timestamp's), nothing imported
+    nor fetched beside the trust roots."""
+    if not has_embedded_revocation(reader):
+        return False
+    from pyhanko.sign.validation.dss import DocumentSecurityStore
+
+    kwargs = {
+        "trust_roots": [asn1_x509.Certificate.load(r) for r in roots],
+        "allow_fetching": False,
+        "revocation_mode": "require",
+    }
+    try:
+        context = DocumentSecurityStore.read_dss(reader).as_validation_context(kwargs)
+        status = engine.run(
+            async_validate_pdf_signature(embedded, signer_validation_context=context)
+        )
+    except Exception:
+        log.debug("not LTV-enabled", exc_info=True)
+        return False
+    log.debug("LTV check: %s", status.pretty_print_details())
+    return bool(status.intact and status.valid and status.trusted)
 
 
 def _reason_from_certificate(cert, moment) -> str:
@@ -273,13 +299,14 @@ def certificate_problem(
     usage = set(cert.key_usage_value.native) if cert.key_usage_value else set()
     if not usage & {"digital_signature", "non_repudiation"}:
         return TRUST_REASONS["SIG_CONSTRAINTS_FAILURE"]
+    context = validation_context(roots, crls, moment=moment)
     validator = CertificateValidator(
         cert,
         intermediate_certs=[asn1_x509.Certificate.load(c) for c in chain],
-        validation_context=validation_context(roots, crls, moment=moment),
+        validation_context=context,
     )
     try:
-        engine.run(validator.async_validate_path())
+        engine.run_closing(validator.async_validate_path(), context)
     except errors.RevokedError:
         return TRUST_REASONS["REVOKED"]
     except errors.ExpiredError:
