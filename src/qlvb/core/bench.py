@@ -155,33 +155,87 @@ def _fmt(seconds: float) -> str:
     return f"{seconds * 1000:.2f} ms"
 
 
-def render_section(results: list[Result], machine: dict[str, str], quick: bool) -> str:
-    lines = [f"### {machine['database']}", ""]
-    lines.append(
-        "Machine: "
-        + "; ".join(f"{key} {value}" for key, value in machine.items() if key != "database")
-        + (" — **quick run** (smaller samples)" if quick else "")
-    )
-    lines += [
-        "",
-        "| benchmark | data | median | p95 | target | floor | ratio to floor | result |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
+TABLE_HEAD = (
+    "| benchmark | data | median | p95 | target | floor | ratio to floor | result | measured |",
+    "|---|---|---|---|---|---|---|---|---|",
+)
+
+
+def _load() -> str:
+    try:
+        return "load " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "load ?"
+
+
+def render_rows(results: list[Result], machine: dict[str, str], quick: bool) -> dict:
+    """name -> (table row, note lines) for these results; the row says when it was measured
+    and how busy the machine was (1, 5 and 15-minute load averages), since runs of single
+    benchmarks (`--only`) land in the same table at different times."""
+    when = machine["date"] + (", quick" if quick else "") + ", " + _load()
+    rows = {}
     for r in results:
         target = f"{r.bench.metric} ≤ {_fmt(r.bench.target_seconds)}"
         verdict = "ok" if r.ok else ("ERROR: " + r.error if r.error else "**MISSED**")
         ratio = "–" if math.isnan(r.ratio) else f"{r.ratio:.1f}×"
-        lines.append(
+        row = (
             f"| {r.bench.name} | {r.bench.size} | {_fmt(r.median)} | {_fmt(r.p95)} | {target} "
-            f"| {_fmt(r.floor_figure)} | {ratio} | {verdict} |"
+            f"| {_fmt(r.floor_figure)} | {ratio} | {verdict} | {when} |"
         )
-    lines.append("")
-    for r in results:
-        lines.append(f"- **{r.bench.name}**: {r.bench.title} ({len(r.samples)} samples).")
+        notes = [f"- **{r.bench.name}**: {r.bench.title} ({len(r.samples)} samples)."]
         if r.bench.notes:
-            lines.append(f"  {r.bench.notes}")
+            notes.append(f"  {r.bench.notes}")
+        rows[r.bench.name] = (row, notes)
+    return rows
+
+
+def _parse_rows(section: str) -> dict:
+    """The rows and notes of a section written by render_section (older rows without the
+    "measured" column are kept as they are)."""
+    rows: dict[str, tuple[str, list[str]]] = {}
+    notes: dict[str, list[str]] = {}
+    current = None
+    for line in section.splitlines():
+        if line.startswith("| ") and not line.startswith("| benchmark |"):
+            name = line.split("|")[1].strip()
+            rows[name] = (line, [])
+        elif line.startswith("- **"):
+            current = line[4:].split("**", 1)[0]
+            notes[current] = [line]
+        elif line.startswith("  ") and current:
+            notes[current].append(line)
+        else:
+            current = None
+    return {name: (row, notes.get(name, [])) for name, (row, _) in rows.items()}
+
+
+def render_section(
+    results: list[Result], machine: dict[str, str], quick: bool, previous: str = ""
+) -> str:
+    """The vendor's section: these results, plus the rows of earlier runs of the benchmarks
+    not run this time (from `previous`, the section as it was)."""
+    rows = _parse_rows(previous)
+    rows.update(render_rows(results, machine, quick))
+    lines = [f"### {machine['database']}", ""]
+    lines.append(
+        "Machine of the latest run: "
+        + "; ".join(f"{key} {value}" for key, value in machine.items() if key != "database")
+    )
+    lines += ["", *TABLE_HEAD]
+    lines += [row for _, (row, _) in sorted(rows.items())]
+    lines.append("")
+    for _, (_, notes) in sorted(rows.items()):
+        lines += notes
     lines.append("")
     return "\n".join(lines)
+
+
+def previous_section(path: Path, vendor: str) -> str:
+    begin, end = f"<!-- bench:{vendor} -->", f"<!-- /bench:{vendor} -->"
+    text = path.read_text() if path.exists() else ""
+    if begin in text and end in text:
+        return text[text.index(begin) + len(begin) : text.index(end)]
+    return ""
 
 
 DOC_HEAD = """# Benchmarks

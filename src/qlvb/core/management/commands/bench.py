@@ -78,7 +78,8 @@ class Command(BaseCommand):
             connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=False)
 
         if not options["no_report"]:
-            section = bench.render_section(results, machine, options["quick"])
+            previous = bench.previous_section(Path(options["report"]), connection.vendor)
+            section = bench.render_section(results, machine, options["quick"], previous)
             bench.write_report(Path(options["report"]), connection.vendor, section)
             self.stdout.write(f"Đã ghi {options['report']}")
         missed = [r.bench.name for r in results if not r.ok]
