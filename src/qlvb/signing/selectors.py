@@ -5,7 +5,13 @@ from __future__ import annotations
 from qlvb.core.errors import NotFound
 from qlvb.documents.models import Attachment
 from qlvb.jobs.models import WorkState
-from qlvb.signing.models import PdfVerification, TrustAnchor, VerificationRequest
+from qlvb.signing.models import (
+    PdfVerification,
+    PersonKey,
+    SignatureImage,
+    TrustAnchor,
+    VerificationRequest,
+)
 
 
 def attachment_visible(*, viewer, pk: int) -> Attachment:
@@ -69,3 +75,35 @@ def checks_for_documents(document_ids) -> dict[int, list[FileCheck]]:
 
 def trust_anchors():
     return TrustAnchor.objects.order_by("kind", "name")
+
+
+def signing_readiness(*, person, outgoing) -> dict:
+    """What the signer's card on the outgoing page needs: the main PDF of the current version,
+    whether the person's name is found on it (else they place the signature by hand), their
+    server-held key and signature image."""
+    from qlvb.documents import storage
+    from qlvb.outgoing.models import VersionFileKind
+    from qlvb.outgoing.services import current_version, version_files
+    from qlvb.signing import engine
+
+    image = SignatureImage.objects.filter(person=person).first()
+    ratio = (image.width / max(1, image.height)) if image else 2.5
+    out = {
+        "main": None,
+        "name_found": False,
+        "has_key": PersonKey.objects.filter(person=person).exists(),
+        "has_image": image is not None,
+        "ratio": round(ratio, 4),
+    }
+    version = current_version(outgoing)
+    files = version_files(version) if version else []
+    main = next((f for f in files if f.kind == VersionFileKind.MAIN), None)
+    if main is None or main.attachment.content_type != "application/pdf":
+        return out
+    pdf = b"".join(storage.open_verified(main.attachment.blob))
+    position = person.position.name if person.position_id else ""
+    box = engine.locate_signer_block(
+        pdf, name=person.full_name, position=position, image_ratio=ratio
+    )
+    out.update(main=main.attachment, name_found=box is not None)
+    return out

@@ -805,12 +805,12 @@ def record_verification(attachment: Attachment, *, data: bytes | None = None) ->
 
 
 def verification_request(*, attachment: Attachment) -> VerificationRequest:
-    """Ask for the check of a PDF that arrived, after the storing transaction commits."""
+    """Ask for the check of a PDF just attached (post_save, created), after the storing
+    transaction commits: it has no request yet, so one INSERT (no SELECT, no savepoint)."""
     from qlvb.jobs.services import enqueue
 
-    request, created = VerificationRequest.objects.get_or_create(attachment=attachment)
-    if created:
-        enqueue(request)
+    request = VerificationRequest.objects.create(attachment=attachment)
+    enqueue(request)
     return request
 
 

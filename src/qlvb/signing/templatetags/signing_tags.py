@@ -63,3 +63,17 @@ def signature_check(attachment):
         return {"file": None}
     check = selectors.stored_check(attachment)
     return {"file": _view(attachment, check)}
+
+
+@register.inclusion_tag("signing/_sign_card.html", takes_context=True)
+def digital_signing(context, outgoing):
+    """The signer's digital signing on the outgoing page: PIN of the server-held key, and the
+    last page (pdf.js) to click where the signature goes when the name is not found on it or
+    the signer wants to choose. The page shows it only to the chosen signer of an approved
+    draft."""
+    person = context["request"].user
+    return {
+        "outgoing": outgoing,
+        "csrf_token": context.get("csrf_token"),
+        **selectors.signing_readiness(person=person, outgoing=outgoing),
+    }

@@ -5,10 +5,12 @@ from qlvb.outgoing.tests.flow import approve_all, create_draft, upload
 from .conftest import as_file, client_for, signer_pdf
 
 
-def to_approved(people, recipients, *, appendix: bytes | None = None, **kw) -> int:
+def to_approved(
+    people, recipients, *, appendix: bytes | None = None, main: bytes | None = None, **kw
+) -> int:
     to = [{"agency_id": recipients[0]["agency"].pk}]
     pk = create_draft(people, to, **kw)
-    files = [as_file(signer_pdf(people), "du-thao.pdf")]
+    files = [as_file(main or signer_pdf(people), "du-thao.pdf")]
     if appendix:
         files.append(as_file(appendix, "phu-luc.pdf"))
     upload(people["specialist"], pk, *files)
