@@ -51,8 +51,8 @@ def test_signer_places_the_signature_by_clicking_the_last_page(
     page,
     live_server,
     artifacts,
-    people,
-    recipients,  # noqa: F811 — the fixtures above
+    people,  # noqa: F811 — the fixtures imported above
+    recipients,  # noqa: F811
 ):
     from playwright.sync_api import expect
 

@@ -501,8 +501,6 @@ def _signed_name(name: str) -> str:
 def outgoing_sign_with_key(*, actor: Person, outgoing, pin: str, placement: dict | None = None):
     """Ký số bằng khóa lưu trên máy chủ: PAdES B-B (B-T with a TSA), the person's image
     between position and name; then the signing step of the outgoing flow."""
-    from qlvb.outgoing import services as outgoing_services
-
     key_record = PersonKey.objects.filter(person=actor).first()
     if key_record is None:
         raise ValidationFailed(
@@ -520,26 +518,28 @@ def outgoing_sign_with_key(*, actor: Person, outgoing, pin: str, placement: dict
         reason="Ký ban hành",
         timestamper=timestamper(),
     )
-    signed = with_validation_info(signed)
-    _signed_pdf_check(signed)
-    return _store_signed(
+    return _keep_signed(
         actor=actor,
-        outgoing=outgoing,
-        version=version,
-        main=main,
-        files=files,
+        prepared=(version, main, files),
         signed=signed,
         method="server_key",
-        subject=_cn(cert),
-        outgoing_services=outgoing_services,
+        cert=cert,
     )
 
 
-def _store_signed(
-    *, actor, outgoing, version, main, files, signed, method, subject, outgoing_services
-):
+def _keep_signed(*, actor, prepared, signed: bytes, method: str, cert, field_name=None, then=None):
+    """How every signer's signature ends, whichever way it was made: B-LT when revocation data
+    can be fetched, checked, then in one transaction kept as a new version of the draft (the
+    draft must not have moved since `prepared` = (version, main file, files) was read) and the
+    outgoing flow's signing step; `then` runs inside that transaction."""
+    from qlvb.outgoing import services as outgoing_services
+    from qlvb.outgoing.models import OutgoingDocument
+
+    version, main, files = prepared
+    signed = with_validation_info(signed, field_name)
+    _signed_pdf_check(signed, field_name)
     with storage.files_written_until_commit(), transaction.atomic():
-        locked = type(outgoing).objects.select_for_update().get(pk=outgoing.pk)
+        locked = OutgoingDocument.objects.select_for_update().get(pk=version.outgoing_id)
         current = outgoing_services.current_version(locked)
         if current is None or current.pk != version.pk:
             raise Conflict("Dự thảo vừa có phiên bản mới; hãy ký lại.", code="version_changed")
@@ -555,8 +555,10 @@ def _store_signed(
             actor=actor,
             action="signing.outgoing.sign",
             obj=locked,
-            details={"version": new_version.number, "method": method, "certificate": subject},
+            details={"version": new_version.number, "method": method, "certificate": _cn(cert)},
         )
+        if then is not None:
+            then()
     return result
 
 
@@ -606,9 +608,6 @@ def external_prepare(
 def external_complete(*, actor: Person, session: SigningSession, cms: bytes):
     """Bước 2: the CMS signature from the person's device, checked against the prepared digest
     and certificate, embedded (pyHanko interrupted signing), verified, kept as a new version."""
-    from qlvb.outgoing import services as outgoing_services
-    from qlvb.outgoing.services import current_version
-
     if session.person_id != actor.pk:
         raise PermissionDenied("Phiên ký này không phải của bạn.")
     if session.state != SessionState.PENDING:
@@ -634,31 +633,25 @@ def external_complete(*, actor: Person, session: SigningSession, cms: bytes):
         digest=digest,
         cms_der=bytes(cms),
     )
-    signed = with_validation_info(signed, session.field_name)
-    _signed_pdf_check(signed, session.field_name)
-    outgoing = session.outgoing
-    version = current_version(outgoing)
-    if version is None or version.number != session.version_number:
+    version, main, files, _pdf = _outgoing_main(session.outgoing, actor)
+    if version.number != session.version_number:
         raise Conflict("Dự thảo vừa có phiên bản mới; hãy ký lại.", code="version_changed")
-    _v, main, files, _pdf = _outgoing_main(outgoing, actor)
-    cert = x509.load_der_x509_certificate(bytes(session.cert_der))
-    with transaction.atomic():
-        result = _store_signed(
-            actor=actor,
-            outgoing=outgoing,
-            version=version,
-            main=main,
-            files=files,
-            signed=signed,
-            method="external",
-            subject=_cn(cert),
-            outgoing_services=outgoing_services,
-        )
+
+    def close_session():
         session.state = SessionState.COMPLETED
         session.completed_at = timezone.now()
         session.prepared_pdf = b""
         session.save(update_fields=["state", "completed_at", "prepared_pdf"])
-    return result
+
+    return _keep_signed(
+        actor=actor,
+        prepared=(version, main, files),
+        signed=signed,
+        method="external",
+        cert=x509.load_der_x509_certificate(bytes(session.cert_der)),
+        field_name=session.field_name,
+        then=close_session,
+    )
 
 
 def session_for(actor: Person, session_id) -> SigningSession:

@@ -130,3 +130,16 @@ def test_a_registered_upload_is_checked_and_a_pending_check_is_shown(
     assert check.result["signatures"][0]["signer"] == "Lê Thị Ký"
     detail = clerk.get(reverse("incoming:detail", args=[incoming.pk])).content.decode()
     assert "Chữ ký số hợp lệ" in detail and "Lê Thị Ký" in detail
+
+
+def test_the_check_speaks_english_when_the_person_picks_it(arrived, people):
+    """The signing app's strings come from its catalogue: Vietnamese by default, English with
+    the language switch (the reasons stay as recorded, in Vietnamese)."""
+    _valid, bad, _gone = arrived
+    clerk = client_for(people["clerk"])
+    clerk.cookies["django_language"] = "en"
+    page = clerk.get(reverse("incoming:list") + "?box=reception").content.decode()
+    assert "Valid digital signature" in page and "Invalid digital signature" in page
+    assert "Chữ ký số hợp lệ" not in page
+    detail = clerk.get(reverse("incoming:detail", args=[bad.pk])).content.decode()
+    assert "Certificate chain" in detail and "Changed after signing" in detail
