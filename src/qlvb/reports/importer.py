@@ -134,15 +134,18 @@ def read_table(raw: bytes, filename: str = "") -> list[tuple[int, dict]]:
     header = [h.strip() for h in rows[0]]
     out = []
     for index, values in enumerate(rows[1:], start=2):
-        if not any(v.strip() for v in values):
-            continue
-        out.append((index, header, values))
-    return [(line, _row_dict(header, values)) for line, header, values in out], header
+        if not any(values) or not "".join(values).strip():
+            continue  # a blank line
+        out.append((index, _row_dict(header, values)))
+    return out, header
 
 
 def _row_dict(header, values) -> dict:
-    row = {name: (values[i].strip() if i < len(values) else "") for i, name in enumerate(header)}
-    row["__width__"] = len(values)
+    width = len(values)
+    if width < len(header):
+        values = values + [""] * (len(header) - width)
+    row = dict(zip(header, map(str.strip, values), strict=False))
+    row["__width__"] = width
     return row
 
 
@@ -208,6 +211,16 @@ def _check_header(header: list[str], expected: list[str], optional: set[str]) ->
 # --- values -------------------------------------------------------------------------------------
 
 
+_URGENCIES = frozenset(Urgency.values)
+_NORMAL = Urgency.NORMAL.value
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse_date(value: str) -> dt.date:
+    """Registers repeat the same few hundred dates: parse each once (ValueError when bad)."""
+    return dt.date.fromisoformat(value[:10] if "T" in value else value)
+
+
 @functools.cache
 def _local_zone():
     return zoneinfo.ZoneInfo(settings.TIME_ZONE)
@@ -236,7 +249,7 @@ class _Line:
                 self.problems.append(f"thiếu {name}")
             return None
         try:
-            return dt.date.fromisoformat(value[:10] if "T" in value else value)
+            return _parse_date(value)
         except ValueError:
             self.problems.append(f"{name} “{value}” không phải ngày có thật (YYYY-MM-DD)")
             return None
@@ -268,8 +281,8 @@ class _Line:
         return value == "1"
 
     def urgency(self) -> str:
-        value = self.row.get("urgency", "") or Urgency.NORMAL
-        if value not in Urgency.values:
+        value = self.row.get("urgency", "") or _NORMAL
+        if value not in _URGENCIES:
             self.problems.append(
                 f"urgency “{value}” không hợp lệ (thuong, khan, thuong_khan, hoa_toc, "
                 "hoa_toc_hen_gio)"
@@ -295,13 +308,20 @@ class _Line:
         return False
 
 
+@functools.lru_cache(maxsize=16)
+def _digest_keys(keys: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((k, f"{k}=") for k in sorted(k for k in keys if not k.startswith("__")))
+
+
 def _digest(*rows: dict) -> str:
-    h = hashlib.sha256()
+    """SHA-256 of `column=value` in column order, rows apart: one hash call per entry (the
+    same bytes as hashing each part in turn, so digests recorded earlier still match)."""
+    parts = []
     for row in rows:
-        for key in sorted(k for k in row if not k.startswith("__")):
-            h.update(f"{key}={row[key]}\x1f".encode())
-        h.update(b"\x1e")
-    return h.hexdigest()
+        for key, prefix in _digest_keys(tuple(row)):
+            parts += (prefix, row[key], "\x1f")
+        parts.append("\x1e")
+    return hashlib.sha256("".join(parts).encode()).hexdigest()
 
 
 def _agencies() -> dict[str, tuple[int, str]]:
@@ -334,21 +354,29 @@ def _advance_counters(numbers: dict[int, int]) -> None:
         RegisterBook.objects.filter(pk=book_id, last_number__lt=highest).update(last_number=highest)
 
 
+def _in_chunks(sql: str, fixed: list, values: list) -> list[tuple]:
+    """Run `sql` (its last condition `... IN {}`) over `values`: one `= ANY(%s)` on
+    PostgreSQL, chunks of a few thousand placeholders on SQLite. Raw rows, no model objects."""
+    out: list[tuple] = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(sql.replace("IN {}", "= ANY(%s)"), [*fixed, values])
+            return cursor.fetchall()
+        for start in range(0, len(values), 5000):
+            chunk = values[start : start + 5000]
+            cursor.execute(sql.format("(" + ", ".join(["%s"] * len(chunk)) + ")"), [*fixed, *chunk])
+            out.extend(cursor.fetchall())
+    return out
+
+
 def _previous(kind: str, keys: list[str]) -> dict[str, str]:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT key, digest FROM reports_importedrecord WHERE kind = %s AND key = ANY(%s)",
-                [kind, keys],
-            )
-            return dict(cursor.fetchall())
-    found: dict[str, str] = {}
-    for start in range(0, len(keys), 5000):
-        chunk = keys[start : start + 5000]
-        found.update(
-            ImportedRecord.objects.filter(kind=kind, key__in=chunk).values_list("key", "digest")
+    return dict(
+        _in_chunks(
+            "SELECT key, digest FROM reports_importedrecord WHERE kind = %s AND key IN {}",
+            [kind],
+            keys,
         )
-    return found
+    )
 
 
 def _require(actor) -> None:
@@ -468,7 +496,7 @@ def _import_incoming(actor, rows, raw, filename, progress) -> ImportResult:
     with transaction.atomic():
         books = _book_ids({(p["agency_id"], p["year"]) for p in parsed}, RegisterKind.INCOMING)
         previous = _previous(ImportKind.INCOMING, [p["key"] for p in parsed])
-        taken = _taken_incoming(books, parsed)
+        taken = _taken("incoming_incomingdocument", "arrival_number", books, parsed)
         fresh = []
         for p in parsed:
             old = previous.get(p["key"])
@@ -519,93 +547,116 @@ def _import_incoming(actor, rows, raw, filename, progress) -> ImportResult:
     return result
 
 
-def _taken_incoming(books: dict, parsed: list[dict]) -> set[tuple[int, int]]:
+def _taken(table: str, column: str, books: dict, parsed: list[dict]) -> set[tuple[int, int]]:
+    """(book, number) pairs of the file already in the register books."""
     wanted = defaultdict(list)
     for p in parsed:
         wanted[books[(p["agency_id"], p["year"])]].append(p["number"])
     taken = set()
-    if connection.vendor == "postgresql":
-        return _taken_pg("incoming_incomingdocument", "arrival_number", wanted)
     for book_id, numbers in wanted.items():
-        for start in range(0, len(numbers), 5000):
-            taken.update(
-                IncomingDocument.objects.filter(
-                    register_book_id=book_id, arrival_number__in=numbers[start : start + 5000]
-                ).values_list("register_book_id", "arrival_number")
-            )
-    return taken
-
-
-def _taken_pg(table: str, column: str, wanted: dict) -> set[tuple[int, int]]:
-    taken = set()
-    with connection.cursor() as cursor:
-        for book_id, numbers in wanted.items():
-            cursor.execute(
+        taken.update(
+            _in_chunks(
                 f"SELECT register_book_id, {column} FROM {table} "  # noqa: S608 - fixed names
-                f"WHERE register_book_id = %s AND {column} = ANY(%s)",
-                [book_id, numbers],
+                f"WHERE register_book_id = %s AND {column} IN {{}}",
+                [book_id],
+                numbers,
             )
-            taken.update(cursor.fetchall())
+        )
     return taken
 
 
+@functools.lru_cache(maxsize=8192)
 def _local_midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), _local_zone())
+
+
+_INCOMING_DOCUMENT = (
+    "agency_id",
+    "document_type_id",
+    "type_name",
+    "code_number",
+    "code_notation",
+    "issued_date",
+    "organ_id",
+    "organ_name",
+    "subject",
+    "urgency",
+    "due_date",
+)
+_INCOMING = (
+    "document_id",
+    "agency_id",
+    "state",
+    "source",
+    "register_book_id",
+    "arrival_number",
+    "arrival_date",
+    "electronic_received_at",
+    "paper_received_at",
+    "registered_at",
+    "due_at",
+    "origin_reference",
+    "urgency_rank",
+)
 
 
 def _insert_incoming(chunk: list[dict], books: dict, highest: dict) -> None:
     document_ids = bulk.insert(
         Document,
+        _INCOMING_DOCUMENT,
         [
-            {
-                "agency_id": p["agency_id"],
-                "document_type_id": p["type_id"],
-                "type_name": p["type_name"],
-                "code_number": p["code_number"],
-                "code_notation": p["code_notation"],
-                "issued_date": p["issued"],
-                "organ_id": p["organ_id"],
-                "organ_name": p["organ_name"],
-                "subject": p["subject"],
-                "urgency": p["urgency"],
-                "due_date": p["due"],
-            }
+            (
+                p["agency_id"],
+                p["type_id"],
+                p["type_name"],
+                p["code_number"],
+                p["code_notation"],
+                p["issued"],
+                p["organ_id"],
+                p["organ_name"],
+                p["subject"],
+                p["urgency"],
+                p["due"],
+            )
             for p in chunk
         ],
     )
     incoming = []
     for p, document_id in zip(chunk, document_ids, strict=True):
         book_id = books[(p["agency_id"], p["year"])]
-        highest[book_id] = max(highest[book_id], p["number"])
-        electronic_first = p["electronic_at"] is not None and (
-            p["paper_at"] is None or p["electronic_at"] < p["paper_at"]
+        if p["number"] > highest[book_id]:
+            highest[book_id] = p["number"]
+        electronic_at, paper_at = p["electronic_at"], p["paper_at"]
+        electronic_first = electronic_at is not None and (
+            paper_at is None or electronic_at < paper_at
         )
         incoming.append(
-            {
-                "document_id": document_id,
-                "agency_id": p["agency_id"],
-                "state": IncomingState.DONE,
-                "source": Source.ELECTRONIC if electronic_first else Source.PAPER,
-                "register_book_id": book_id,
-                "arrival_number": p["number"],
-                "arrival_date": p["arrival"],
-                "electronic_received_at": p["electronic_at"],
-                "paper_received_at": p["paper_at"],
-                "registered_at": _local_midnight(p["arrival"]),
-                "due_at": _local_midnight(p["due"]) if p["due"] else None,
-                "origin_reference": f"legacy:{p['key']}",
-                "urgency_rank": URGENCY_RANK[p["urgency"]],
-            }
+            (
+                document_id,
+                p["agency_id"],
+                IncomingState.DONE,
+                Source.ELECTRONIC if electronic_first else Source.PAPER,
+                book_id,
+                p["number"],
+                p["arrival"],
+                electronic_at,
+                paper_at,
+                _local_midnight(p["arrival"]),
+                _local_midnight(p["due"]) if p["due"] else None,
+                f"legacy:{p['key']}",
+                URGENCY_RANK[p["urgency"]],
+            )
         )
-    bulk.insert(IncomingDocument, incoming)
+    bulk.insert(IncomingDocument, _INCOMING, incoming)
     _records(ImportKind.INCOMING, chunk, document_ids)
 
 
 def _records(kind: str, chunk: list[dict], document_ids: list[int]) -> None:
     bulk.insert(
         ImportedRecord,
+        ("kind", "key", "digest", "document_id"),
         [
-            {"kind": kind, "key": p["key"], "digest": p["digest"], "document_id": document_id}
+            (kind, p["key"], p["digest"], document_id)
             for p, document_id in zip(chunk, document_ids, strict=True)
         ],
     )
@@ -718,19 +769,7 @@ def _import_outgoing(actor, rows, raw, filename, progress) -> ImportResult:
     with transaction.atomic():
         books = _book_ids({(p["agency_id"], p["year"]) for p in parsed}, RegisterKind.OUTGOING)
         previous = _previous(ImportKind.OUTGOING, [p["key"] for p in parsed])
-        wanted = defaultdict(list)
-        for p in parsed:
-            wanted[books[(p["agency_id"], p["year"])]].append(p["number"])
-        if connection.vendor == "postgresql":
-            taken = _taken_pg("outgoing_outgoingdocument", "number", wanted)
-        else:
-            taken = set()
-            for book_id, numbers in wanted.items():
-                taken.update(
-                    OutgoingDocument.objects.filter(
-                        register_book_id=book_id, number__in=numbers
-                    ).values_list("register_book_id", "number")
-                )
+        taken = _taken("outgoing_outgoingdocument", "number", books, parsed)
         fresh = []
         for p in parsed:
             old = previous.get(p["key"])
@@ -779,79 +818,117 @@ def _medium(r: dict) -> str:
     return Medium.ELECTRONIC if r["electronic"] else Medium.PAPER
 
 
+_OUTGOING_DOCUMENT = (
+    "agency_id",
+    "document_type_id",
+    "type_name",
+    "code_number",
+    "code_notation",
+    "issued_date",
+    "organ_id",
+    "organ_name",
+    "subject",
+    "signer_full_name",
+    "signer_position",
+    "urgency",
+    "to_places",
+)
+_OUTGOING = (
+    "document_id",
+    "agency_id",
+    "state",
+    "created_by_id",
+    "register_book_id",
+    "number",
+    "issued_at",
+    "signed_at",
+    "urgency_rank",
+)
+_RECIPIENT = ("outgoing_id", "kind", "agency_id", "name", "medium", "position")
+_DELIVERY = (
+    "state",
+    "agency_id",
+    "outgoing_id",
+    "recipient_id",
+    "recipient_agency_id",
+    "urgency_rank",
+    "status",
+    "delivered_at",
+    "status_changed_at",
+    "finished_at",
+)
+
+
 def _insert_outgoing(chunk, books, highest, types, creator) -> None:
     document_ids = bulk.insert(
         Document,
+        _OUTGOING_DOCUMENT,
         [
-            {
-                "agency_id": p["agency_id"],
-                "document_type_id": types.get(p["fields"]["type_name"]),
-                "type_name": p["fields"]["type_name"],
-                "code_number": str(p["number"]),
-                "code_notation": p["fields"]["code_notation"],
-                "issued_date": p["issued"],
-                "organ_id": p["agency_id"],
-                "organ_name": p["agency_name"],
-                "subject": p["fields"]["subject"],
-                "signer_full_name": p["fields"]["signer_name"],
-                "signer_position": p["fields"]["signer_position"],
-                "urgency": p["urgency"],
-                "to_places": [r["name"] for r in p["recipients"]],
-            }
+            (
+                p["agency_id"],
+                types.get(p["fields"]["type_name"]),
+                p["fields"]["type_name"],
+                str(p["number"]),
+                p["fields"]["code_notation"],
+                p["issued"],
+                p["agency_id"],
+                p["agency_name"],
+                p["fields"]["subject"],
+                p["fields"]["signer_name"],
+                p["fields"]["signer_position"],
+                p["urgency"],
+                [r["name"] for r in p["recipients"]],
+            )
             for p in chunk
         ],
     )
     outgoing = []
     for p, document_id in zip(chunk, document_ids, strict=True):
         book_id = books[(p["agency_id"], p["year"])]
-        highest[book_id] = max(highest[book_id], p["number"])
+        if p["number"] > highest[book_id]:
+            highest[book_id] = p["number"]
         issued_at = _local_midnight(p["issued"])
         outgoing.append(
-            {
-                "document_id": document_id,
-                "agency_id": p["agency_id"],
-                "state": OutgoingState.ISSUED,
-                "created_by_id": creator.pk,
-                "register_book_id": book_id,
-                "number": p["number"],
-                "issued_at": issued_at,
-                "signed_at": issued_at,
-                "urgency_rank": URGENCY_RANK[p["urgency"]],
-            }
+            (
+                document_id,
+                p["agency_id"],
+                OutgoingState.ISSUED.value,
+                creator.pk,
+                book_id,
+                p["number"],
+                issued_at,
+                issued_at,
+                URGENCY_RANK[p["urgency"]],
+            )
         )
-    outgoing_ids = bulk.insert(OutgoingDocument, outgoing)
+    outgoing_ids = bulk.insert(OutgoingDocument, _OUTGOING, outgoing)
     recipients, deliveries = [], []
     for p, out_id, out in zip(chunk, outgoing_ids, outgoing, strict=True):
         for position, r in enumerate(p["recipients"]):
+            medium = _medium(r)
             recipients.append(
-                {
-                    "outgoing_id": out_id,
-                    "kind": RecipientKind.AGENCY if r["agency_id"] else RecipientKind.PAPER,
-                    "agency_id": r["agency_id"],
-                    "name": r["name"],
-                    "medium": _medium(r),
-                    "position": position,
-                }
+                (
+                    out_id,
+                    RecipientKind.AGENCY.value if r["agency_id"] else RecipientKind.PAPER.value,
+                    r["agency_id"],
+                    r["name"],
+                    medium,
+                    position,
+                )
             )
-            deliveries.append((out_id, out, r))
-    recipient_ids = bulk.insert(Recipient, recipients)
+            deliveries.append((out_id, out, r["agency_id"], medium))
+    recipient_ids = bulk.insert(Recipient, _RECIPIENT, recipients)
+    delivered = DeliveryWorkState.DONE.value, DeliveryStatus.DELIVERED.value
     bulk.insert(
         Delivery,
+        _DELIVERY,
         [
-            {
-                "state": DeliveryWorkState.DONE,
-                "agency_id": out["agency_id"],
-                "outgoing_id": out_id,
-                "recipient_id": recipient_id,
-                "recipient_agency_id": r["agency_id"],
-                "urgency_rank": out["urgency_rank"],
-                "status": DeliveryStatus.DELIVERED,
-                "delivered_at": out["issued_at"],
-                "status_changed_at": out["issued_at"],
-                "finished_at": out["issued_at"],
-            }
-            for recipient_id, (out_id, out, r) in zip(recipient_ids, deliveries, strict=True)
-            if r["agency_id"] and _medium(r) != Medium.PAPER
+            (delivered[0], out[1], out_id, recipient_id, agency_id, out[8], delivered[1])
+            + (out[6],) * 3
+            for recipient_id, (out_id, out, agency_id, medium) in zip(
+                recipient_ids, deliveries, strict=True
+            )
+            if agency_id and medium != Medium.PAPER
         ],
     )
     _records(ImportKind.OUTGOING, chunk, document_ids)
