@@ -58,7 +58,9 @@ def incoming_register(rows: int, agency_codes: list[str], *, start_number: int =
     return out.getvalue().encode("utf-8")
 
 
-def outgoing_register(documents: int, agency_codes: list[str], day0: dt.date) -> bytes:
+def outgoing_register(
+    documents: int, agency_codes: list[str], day0: dt.date, *, start_number: int = 1
+) -> bytes:
     from qlvb.reports.importer import OUTGOING_COLUMNS
 
     rng = random.Random(documents)
@@ -74,7 +76,7 @@ def outgoing_register(documents: int, agency_codes: list[str], day0: dt.date) ->
             e = rng.random() < 0.8
             p = (not e) or rng.random() < 0.4
             writer.writerow(
-                [OFFICE, n, "UBND-TH", day, kind, f"Văn bản đi số {n}", "Nguyễn Văn A",
+                [OFFICE, start_number + n - 1, "UBND-TH", day, kind, f"Văn bản đi số {n}", "Nguyễn Văn A",
                  "Chủ tịch", urgency, code, "", int(e), int(p)]
             )  # fmt: skip
     return out.getvalue().encode("utf-8")
@@ -189,6 +191,7 @@ def _dataset(quick: bool) -> dict:
     from qlvb.incoming.models import IncomingDocument
     from qlvb.outgoing.models import OutgoingDocument
     from qlvb.reports.importer import import_register
+    from qlvb.reports.models import ImportedRecord, ImportKind
 
     name = ensure_dataset(quick)
     with use_database(name):
@@ -197,14 +200,15 @@ def _dataset(quick: bool) -> dict:
             a=Min("arrival_date"), b=Max("arrival_date")
         )
         wanted = OUTGOING_DOCS[_key(quick)]
-        have = OutgoingDocument.objects.filter(agency=office, state="issued").count()
-        if have < wanted:
+        # The generated dataset has outgoing documents of its own (numbers from 1 in each
+        # year's book): the legacy ones are numbered from 1,000,000 so they never collide.
+        if not ImportedRecord.objects.filter(kind=ImportKind.OUTGOING).exists():
             codes = list(
                 Agency.objects.exclude(pk=office.pk)
                 .order_by("code")
                 .values_list("code", flat=True)[:60]
             )
-            raw = outgoing_register(wanted, codes, span["a"])
+            raw = outgoing_register(wanted, codes, span["a"], start_number=1_000_000)
             start = time.perf_counter()
             import_register(actor=None, kind="outgoing", raw=raw, filename="bench-di.csv")
             took = time.perf_counter() - start
