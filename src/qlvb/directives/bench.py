@@ -96,16 +96,10 @@ def _bare(sql: str, params, quick: bool) -> list[float]:
 
 def _tracking_floor(state, quick: bool) -> list[float]:
     """The grouped count query tracking_counts sends, bare (no names, no template)."""
-    from django.db.models import Count
-
-    from qlvb.directives.selectors import period_visible
-    from qlvb.directives.status import Status, status_q
+    from qlvb.directives.selectors import tracking_count_query
 
     with use_database(state["db"]):
-        now = timezone.now()
-        qs = period_visible(viewer=_viewer(state)).filter(is_top=True)
-        aggregates = {s.value: Count("id", filter=status_q(s, now)) for s in Status}
-        query = qs.values("lead_agency_id").annotate(total=Count("id"), **aggregates).order_by()
+        query = tracking_count_query(viewer=_viewer(state), now=timezone.now())
         sql, params = query.query.sql_with_params()
         return _bare(sql, params, quick)
 
@@ -148,7 +142,8 @@ tracking = register(
         setup=_context,
         run=_tracking_run,
         floor=_tracking_floor,
-        notes="Floor: the one grouped COUNT … FILTER query over task periods, run bare.",
+        notes="Floor: the one grouped query over task periods (GROUP BY lead agency and the "
+        "status CASE of status.py), run bare.",
     )
 )
 drilldown = register(

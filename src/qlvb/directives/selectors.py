@@ -11,7 +11,14 @@ from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Que
 
 from qlvb.agencies.models import Agency, AgencyLevel, Role
 from qlvb.directives.models import Task, TaskCooperation, TaskFile, TaskPeriod, Urge
-from qlvb.directives.status import STATUS_ORDER, STATUS_RANK, Status, status_expression, status_q
+from qlvb.directives.status import (
+    STATUS_ORDER,
+    STATUS_RANK,
+    Status,
+    status_expression,
+    status_q,
+    status_rank_expression,
+)
 
 # The province office's own code shape (QĐ 20/2020: 000.00.01.Lnn under UBND tỉnh 000.00.00.Lnn).
 PROVINCE_OFFICE_PREFIX = "000.00.01."
@@ -82,6 +89,29 @@ def _in_range(qs, date_from: dt.date | None, date_to: dt.date | None):
     return qs
 
 
+def tracking_count_query(
+    *,
+    viewer,
+    now: dt.datetime,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    given_by_me: bool = False,
+) -> QuerySet:
+    """The one grouped query behind the tracking screen: task periods counted by lead agency
+    and computed status (`status_rank_expression`, the CASE of status.py, evaluated once a
+    row; `rank` indexes STATUS_ORDER). Sub-tasks are the lead unit's own split and are not
+    counted."""
+    qs = _in_range(period_visible(viewer=viewer).filter(is_top=True), date_from, date_to)
+    if given_by_me:
+        qs = qs.filter(assigning_agency_id=viewer.agency_id)
+    return (
+        qs.annotate(rank=status_rank_expression(now))
+        .values("lead_agency_id", "rank")
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+
+
 def tracking_counts(
     *,
     viewer,
@@ -90,18 +120,23 @@ def tracking_counts(
     date_to: dt.date | None = None,
     given_by_me: bool = False,
 ) -> list[dict]:
-    """Per lead agency: how many task periods in each status, computed in SQL (one grouped
-    query). Sub-tasks are the lead unit's own split and are not counted."""
-    qs = _in_range(period_visible(viewer=viewer).filter(is_top=True), date_from, date_to)
-    if given_by_me:
-        qs = qs.filter(assigning_agency_id=viewer.agency_id)
-    aggregates = {s.value: Count("id", filter=status_q(s, now)) for s in Status}
-    rows = list(qs.values("lead_agency_id").annotate(total=Count("id"), **aggregates).order_by())
-    names = dict(
-        Agency.objects.filter(pk__in=[r["lead_agency_id"] for r in rows]).values_list("pk", "name")
+    """Per lead agency: how many task periods in each status (one grouped query), its total,
+    done and on-time rate; most overdue first."""
+    query = tracking_count_query(
+        viewer=viewer, now=now, date_from=date_from, date_to=date_to, given_by_me=given_by_me
     )
+    empty = {s.value: 0 for s in Status}
+    by_agency: dict[int, dict] = {}
+    for agency_id, rank, n in query.values_list("lead_agency_id", "rank", "n"):
+        row = by_agency.get(agency_id)
+        if row is None:
+            row = by_agency[agency_id] = {"lead_agency_id": agency_id, **empty}
+        row[STATUS_ORDER[rank].value] = n
+    names = dict(Agency.objects.filter(pk__in=list(by_agency)).values_list("pk", "name"))
+    rows = list(by_agency.values())
     for row in rows:
         row["agency_name"] = names.get(row["lead_agency_id"], "")
+        row["total"] = sum(row[s.value] for s in Status)
         done = row[Status.DONE_ON_TIME] + row[Status.DONE_LATE]
         row["done"] = done
         row["on_time_rate"] = round(100 * row[Status.DONE_ON_TIME] / done, 1) if done else None

@@ -9,11 +9,13 @@ from hypothesis import strategies as st
 
 from qlvb.directives.periods import add_months, build_periods
 from qlvb.directives.status import (
+    STATUS_ORDER,
     Status,
     compute_status,
     effective_due,
     status_expression,
     status_q,
+    status_rank_expression,
 )
 
 UTC = dt.UTC
@@ -159,8 +161,11 @@ def test_the_sql_status_agrees_with_the_pure_function(task_factory, cases, now):
             confirmed=confirmed,
             starts_at=period.starts_at,
         )
-    rows = TaskPeriod.objects.filter(task=task).annotate(status=status_expression(at(now)))
+    rows = TaskPeriod.objects.filter(task=task).annotate(
+        status=status_expression(at(now)), rank=status_rank_expression(at(now))
+    )
     assert {r.pk: r.status for r in rows} == expected
+    assert {r.pk: STATUS_ORDER[r.rank] for r in rows} == expected
     for status in Status:
         filtered = set(
             TaskPeriod.objects.filter(task=task)
