@@ -153,9 +153,11 @@ class CappedCount(int):
         return f"{COUNT_CAP - 1}+"
 
 
-def incoming_box_counts(*, viewer: Person) -> dict[str, int]:
+def incoming_box_counts(*, viewer: Person, boxes: tuple[str, ...] | None = None) -> dict[str, int]:
+    """Counts of the boxes (all but "all"), or only of `boxes`: the navigation shows three and
+    need not count the overdue one on every page."""
     counts = {}
-    for box in BOXES:
+    for box in BOXES if boxes is None else boxes:
         if box == "all":
             continue
         n = incoming_box(viewer=viewer, box=box).order_by()[:COUNT_CAP].count()

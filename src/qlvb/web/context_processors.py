@@ -90,5 +90,6 @@ def _waiting_count(key: str, user) -> int | None:
         return None
     from qlvb.incoming.selectors import incoming_box_counts
 
-    counts = incoming_box_counts(viewer=user)
-    return sum(counts.get(box, 0) for box in ("reception", "waiting", "mine")) or None
+    boxes = ("reception", "waiting", "mine")
+    counts = incoming_box_counts(viewer=user, boxes=boxes)
+    return sum(counts[box] for box in boxes) or None
