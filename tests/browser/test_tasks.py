@@ -97,3 +97,37 @@ def test_assign_to_several_agencies_and_an_agency_reports_progress(
     assert download.path().read_bytes() == good.read_bytes()
     leader_ctx.close()
     assert AuditEvent.objects.filter(action="task_file.download").count() == 1
+
+
+def test_the_tracking_officer_urges_the_overdue_tasks_of_an_agency_from_its_row(
+    chromium_browser, live_server, settings, artifacts
+):
+    from playwright.sync_api import expect
+
+    from qlvb.agencies.models import Agency, Person
+    from qlvb.directives import services
+    from qlvb.directives.models import Urge
+
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    call_command("demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    leader = Person.objects.get(username="lanhdao.vpubnd")
+    stc = Agency.objects.get(code="000.00.05.H15")
+    now = timezone.now()
+    for title in ("Báo cáo quyết toán", "Rà soát đầu tư công"):
+        services.task_create(
+            actor=leader,
+            title=title,
+            lead_agency=stc,
+            assigned_at=now - dt.timedelta(days=20),
+            due_at=now - dt.timedelta(days=2),
+        )
+    ctx, page = session(chromium_browser, live_server, "theodoi.vpubnd")
+    page.goto("/nhiem-vu/")
+    row = page.locator(f'tr[data-agency="{stc.name}"]')
+    expect(row.locator('[data-status="overdue"]')).to_have_text("2")
+    row.get_by_test_id("urge-agency").click()
+    expect(page.locator(".qlvb-messages .alert-success")).to_contain_text("2")
+    page.screenshot(path=artifacts / "tasks-urged.png", full_page=True)
+    ctx.close()
+    assert Urge.objects.filter(agency=stc).count() == 2
