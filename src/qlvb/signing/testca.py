@@ -4,7 +4,8 @@ usage, untrusted root). Used by the tests and the benchmarks; never by productio
 
 Nothing here touches the network: the CRL is handed to the validator as data. A CA made with
 `crl_base` names where its CRLs are published (a local server a test starts), so a signer
-can fetch them and embed them (B-LT).
+can fetch them and embed them (B-LT); with `ocsp=True` the end-entity certificates name an OCSP
+responder there instead of a CRL.
 """
 
 from __future__ import annotations
@@ -78,10 +79,12 @@ class TestCA:
         name: str = "Root CA thử nghiệm",
         now: dt.datetime | None = None,
         crl_base: str | None = None,
+        ocsp: bool = False,
     ):
         self.now = now or dt.datetime.now(dt.UTC)
         self.revoked: list[x509.Certificate] = []
         self.crl_base = crl_base
+        self.ocsp = bool(ocsp and crl_base)
         key = _key()
         subject = _name(name)
         cert = (
@@ -130,7 +133,19 @@ class TestCA:
                 False,
             )
         )
-        url = self._crl_url(issuer, ca=ca)
+        url = "" if (self.ocsp and not ca) else self._crl_url(issuer, ca=ca)
+        if self.ocsp and not ca:
+            builder = builder.add_extension(
+                x509.AuthorityInformationAccess(
+                    [
+                        x509.AccessDescription(
+                            x509.AuthorityInformationAccessOID.OCSP,
+                            x509.UniformResourceIdentifier(f"{self.crl_base}/ocsp"),
+                        )
+                    ]
+                ),
+                False,
+            )
         if url:
             builder = builder.add_extension(
                 x509.CRLDistributionPoints(
@@ -217,12 +232,16 @@ class TestCA:
         return crl.public_bytes(serialization.Encoding.DER)
 
     def publish(self, folder) -> None:
-        """Write what the local server serves: both CRLs and the TSA's key and certificate."""
+        """Write what the local server serves: both CRLs, the TSA's key and certificate, and
+        for the OCSP responder the intermediate's key and certificate and the revoked serials."""
         from pathlib import Path
 
         folder = Path(folder)
         (folder / "root.crl").write_bytes(self.root_crl_der())
         (folder / "intermediate.crl").write_bytes(self.crl_der())
+        (folder / "intermediate-key.pem").write_bytes(self.intermediate.key_pem())
+        (folder / "intermediate.pem").write_bytes(self.intermediate.cert_pem)
+        (folder / "revoked.txt").write_text("".join(f"{c.serial_number}\n" for c in self.revoked))
         tsa = self.tsa()
         (folder / "tsa-key.pem").write_bytes(tsa.key_pem())
         (folder / "tsa-chain.pem").write_bytes(

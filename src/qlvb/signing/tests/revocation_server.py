@@ -1,7 +1,8 @@
 """The test CA's publication point, as a process of its own on 127.0.0.1: GET /root.crl and
-/intermediate.crl (the CRLs, read from the folder at each request), POST /tsa (an RFC 3161
-timestamp authority signing with the test CA's TSA key). Prints its port, then serves until
-killed.
+/intermediate.crl (the CRLs, read from the folder at each request), POST /ocsp (an OCSP
+responder: the intermediate answers for the certificates it issued, revoked.txt lists the
+revoked serials), POST /tsa (an RFC 3161 timestamp authority signing with the TSA key).
+Prints its port, then serves until killed.
 
     python -m qlvb.signing.tests.revocation_server FOLDER
 """
@@ -32,6 +33,36 @@ def _stamper():
     )
 
 
+def _ocsp_answer(body: bytes) -> bytes:
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.x509 import ocsp
+
+    request = ocsp.load_der_ocsp_request(body)
+    issuer = x509.load_pem_x509_certificate((FOLDER / "intermediate.pem").read_bytes())
+    key = serialization.load_pem_private_key((FOLDER / "intermediate-key.pem").read_bytes(), None)
+    revoked = {int(line) for line in (FOLDER / "revoked.txt").read_text().split()}
+    now = dt.datetime.now(dt.UTC)
+    gone = request.serial_number in revoked
+    builder = ocsp.OCSPResponseBuilder().add_response_by_hash(
+        issuer_name_hash=request.issuer_name_hash,
+        issuer_key_hash=request.issuer_key_hash,
+        serial_number=request.serial_number,
+        algorithm=request.hash_algorithm,
+        cert_status=ocsp.OCSPCertStatus.REVOKED if gone else ocsp.OCSPCertStatus.GOOD,
+        this_update=now - dt.timedelta(minutes=5),
+        next_update=now + dt.timedelta(days=1),
+        revocation_time=now - dt.timedelta(hours=1) if gone else None,
+        revocation_reason=None,
+    )
+    response = builder.responder_id(ocsp.OCSPResponderEncoding.HASH, issuer).sign(
+        key, hashes.SHA256()
+    )
+    return response.public_bytes(serialization.Encoding.DER)
+
+
 class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):  # quiet: the test reads only the port line
         pass
@@ -56,6 +87,9 @@ class Handler(BaseHTTPRequestHandler):
         from asn1crypto import tsp
 
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.path == "/ocsp":
+            self._send(200, _ocsp_answer(body), "application/ocsp-response")
+            return
         if self.path != "/tsa":
             self._send(404, b"not found", "text/plain")
             return

@@ -4,6 +4,7 @@ revocation data embedded (DSS), so it validates from the file alone (LTV-enabled
 revocation data required) and pdfsig still validates it. When the CA cannot be reached the
 signature stays B-T and signing still works."""
 
+import io
 import subprocess
 import sys
 
@@ -19,24 +20,33 @@ from .test_flow import _main_pdf, _pdfsig, _setup_signer
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(scope="module")
-def publication(tmp_path_factory):
-    """The server process, and a CA whose certificates point at it."""
-    folder = tmp_path_factory.mktemp("ca-publication")
+def _serve(folder, **ca_options):
+    """The publication point's process, and a CA whose certificates point at it."""
     server = subprocess.Popen(
         [sys.executable, "-m", "qlvb.signing.tests.revocation_server", str(folder)],
         stdout=subprocess.PIPE,
         text=True,
     )
-    try:
-        port = int(server.stdout.readline())
-        base = f"http://127.0.0.1:{port}"
-        ca = TestCA(name="Root CA công bố CRL", crl_base=base)
-        ca.publish(folder)
-        yield {"ca": ca, "url": base, "server": server}
-    finally:
-        server.kill()
-        server.wait()
+    base = f"http://127.0.0.1:{int(server.stdout.readline())}"
+    ca = TestCA(name="Root CA công bố CRL", crl_base=base, **ca_options)
+    ca.publish(folder)
+    return {"ca": ca, "url": base, "server": server, "folder": folder}
+
+
+@pytest.fixture(scope="module")
+def publication(tmp_path_factory):
+    served = _serve(tmp_path_factory.mktemp("ca-publication"))
+    yield served
+    served["server"].kill()
+    served["server"].wait()
+
+
+@pytest.fixture(scope="module")
+def ocsp_publication(tmp_path_factory):
+    served = _serve(tmp_path_factory.mktemp("ca-ocsp"), ocsp=True)
+    yield served
+    served["server"].kill()
+    served["server"].wait()
 
 
 @pytest.fixture
@@ -84,6 +94,40 @@ def test_signature_is_b_lt_when_revocation_data_can_be_fetched(
 def _key(ca):
     issued = ca.person("Người Ký Khác")
     return issued.key, issued.cert, issued.chain
+
+
+def test_ocsp_answers_are_embedded_and_a_revoked_signer_is_told(ocsp_publication, settings, admin):
+    """End-entity certificates that name an OCSP responder (no CRL): the answer is embedded
+    (DSS /OCSPs) for B-LT, and a revoked signer is found revoked by asking the responder."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    ca = ocsp_publication["ca"]
+    settings.QLVB_SIGNING_FETCH_REVOCATION = True
+    settings.QLVB_SIGNING_TSA_URL = f"{ocsp_publication['url']}/tsa"
+    services.trust_anchor_import(actor=admin, data=ca.root.cert_pem)
+
+    def sign(issued):
+        return engine.sign(
+            samples.document_pdf(),
+            signer=engine.simple_signer(issued.key, issued.cert, issued.chain),
+            appearance=engine.Appearance(),
+            timestamper=services.timestamper(),
+        )
+
+    lt = services.with_validation_info(sign(ca.person("Người Ký OCSP")))
+    dss = PdfFileReader(io.BytesIO(lt)).root["/DSS"]
+    assert len(dss["/OCSPs"]) >= 1
+    result = verify.verify_pdf(lt, roots=[ca.root.cert_der], crls=[])
+    assert result["status"] == "valid", result
+    assert result["signatures"][0]["revocation"] == "good"
+    assert result["signatures"][0]["ltv"] is True
+
+    revoked = ca.revoke(ca.person("Bị Thu Hồi OCSP"))
+    ca.publish(ocsp_publication["folder"])
+    result = verify.verify_pdf(sign(revoked), roots=[ca.root.cert_der], crls=[])
+    assert result["status"] == "untrusted"
+    assert result["signatures"][0]["revocation"] == "revoked"
+    assert "đã bị thu hồi" in result["reasons"][0]
 
 
 def test_unreachable_ca_leaves_the_signature_b_t(fetching, publication, settings):
