@@ -80,6 +80,19 @@ class IncomingOut(Schema):
     direction: str
 
 
+class FileSignatureOut(Schema):
+    attachment_id: int
+    name: str
+    status: str  # valid, invalid, untrusted, unsigned, corrupt; pending until checked
+    label: str
+    signers: list[str]
+    reasons: list[str]
+
+
+class ReceptionOut(IncomingOut):
+    signatures: list[FileSignatureOut]  # each PDF's signature check, before accepting
+
+
 class IncomingDetail(IncomingOut):
     attachments: list[AttachmentOut]
     assignments: list[AssignmentOut]
@@ -226,13 +239,14 @@ def incoming_list(request, state: str | None = None, cursor: str | None = None, 
     return {"items": [_row(r) for r in rows], "next_cursor": next_cursor}
 
 
-@router.get("/incoming/reception", response=list[IncomingOut], summary="Văn bản chờ tiếp nhận")
+@router.get("/incoming/reception", response=list[ReceptionOut], summary="Văn bản chờ tiếp nhận")
 def reception_queue(request, limit: int = 100):
+    from qlvb.signing.selectors import signature_summaries
+
     queue = selectors.incoming_reception_queue(viewer=_person(request))
-    return [
-        _row(r)
-        for r in queue.select_related("document", "register_book")[: min(max(limit, 1), 500)]
-    ]
+    rows = list(queue.select_related("document", "register_book")[: min(max(limit, 1), 500)])
+    checks = signature_summaries(r.document_id for r in rows)
+    return [{**_row(r), "signatures": checks.get(r.document_id, [])} for r in rows]
 
 
 @router.get(

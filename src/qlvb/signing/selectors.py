@@ -107,3 +107,24 @@ def signing_readiness(*, person, outgoing) -> dict:
     )
     out.update(main=main.attachment, name_found=box is not None)
     return out
+
+
+def signature_summaries(document_ids) -> dict[int, list[dict]]:
+    """The reception queue of the API: per document, each PDF's check in brief (status
+    `pending` while the check has not run)."""
+
+    def brief(attachment, check) -> dict:
+        result = check.result if check else {}
+        return {
+            "attachment_id": attachment.pk,
+            "name": attachment.original_name,
+            "status": check.status if check else "pending",
+            "label": check.label if check else "Đang kiểm tra chữ ký số",
+            "signers": [s.get("signer", "") for s in result.get("signatures", [])],
+            "reasons": result.get("reasons", []),
+        }
+
+    return {
+        doc: [brief(attachment, check) for attachment, check in items]
+        for doc, items in checks_for_documents(document_ids).items()
+    }

@@ -143,3 +143,17 @@ def test_the_check_speaks_english_when_the_person_picks_it(arrived, people):
     assert "Chữ ký số hợp lệ" not in page
     detail = clerk.get(reverse("incoming:detail", args=[bad.pk])).content.decode()
     assert "Certificate chain" in detail and "Changed after signing" in detail
+
+
+def test_the_api_reception_queue_carries_each_files_check(arrived, people):
+    valid, bad, gone = arrived
+    queue = client_for(people["clerk"]).get("/api/v1/incoming/reception").json()
+    by_id = {item["id"]: item["signatures"] for item in queue}
+    assert [(s["name"], s["status"]) for s in by_id[valid.pk]] == [
+        ("hop-le.pdf", "valid"),
+        ("khong-ky.pdf", "unsigned"),
+    ]
+    assert by_id[valid.pk][0]["signers"] == ["Nguyễn Văn An"]
+    (changed,) = by_id[bad.pk]
+    assert changed["status"] == "invalid" and "bị thay đổi sau khi ký" in changed["reasons"][0]
+    assert by_id[gone.pk][0]["status"] == "untrusted"
