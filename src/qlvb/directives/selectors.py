@@ -125,22 +125,24 @@ def tracking_counts(
     query = tracking_count_query(
         viewer=viewer, now=now, date_from=date_from, date_to=date_to, given_by_me=given_by_me
     )
-    empty = {s.value: 0 for s in Status}
+    keys = [s.value for s in STATUS_ORDER]  # plain strings: enum lookups cost, 220 rows × 5
+    overdue, done_late = Status.OVERDUE.value, Status.DONE_LATE.value
+    done_on_time = Status.DONE_ON_TIME.value
     by_agency: dict[int, dict] = {}
     for agency_id, rank, n in query.values_list("lead_agency_id", "rank", "n"):
         row = by_agency.get(agency_id)
         if row is None:
-            row = by_agency[agency_id] = {"lead_agency_id": agency_id, **empty}
-        row[STATUS_ORDER[rank].value] = n
+            row = by_agency[agency_id] = {"lead_agency_id": agency_id, **dict.fromkeys(keys, 0)}
+        row[keys[rank]] = n
     names = dict(Agency.objects.filter(pk__in=list(by_agency)).values_list("pk", "name"))
     rows = list(by_agency.values())
     for row in rows:
         row["agency_name"] = names.get(row["lead_agency_id"], "")
-        row["total"] = sum(row[s.value] for s in Status)
-        done = row[Status.DONE_ON_TIME] + row[Status.DONE_LATE]
+        row["total"] = sum(row[k] for k in keys)
+        done = row[done_on_time] + row[done_late]
         row["done"] = done
-        row["on_time_rate"] = round(100 * row[Status.DONE_ON_TIME] / done, 1) if done else None
-    rows.sort(key=lambda r: (-r[Status.OVERDUE], r["agency_name"]))
+        row["on_time_rate"] = round(100 * row[done_on_time] / done, 1) if done else None
+    rows.sort(key=lambda r: (-r[overdue], r["agency_name"]))
     return rows
 
 

@@ -112,8 +112,7 @@ def tracking_view(request):
     now = timezone.now()
     date_from, date_to = _dates(request)
     rows = selectors.tracking_counts(viewer=person, now=now, date_from=date_from, date_to=date_to)
-    totals = {s.value: sum(r[s.value] for r in rows) for s in Status}
-    totals["total"] = sum(r["total"] for r in rows)
+    totals = {key: sum(r[key] for r in rows) for key in [*Status.values, "total"]}
     oversee = selectors.can_oversee(person)
     may_assign = _may_assign(person)
     context = {
