@@ -4,7 +4,9 @@ QLVB_DATA_DIR     folder for the SQLite file, stored files, the generated secret
 DATABASE_URL      sqlite:///... (default: QLVB_DATA_DIR/qlvb.sqlite3) or postgres://...
 QLVB_REPLICA_DATABASE_URL  postgres://... of a read replica: report reads go there (optional)
 QLVB_HUEY_URL     job queue storage: sqlite (default, QLVB_DATA_DIR/huey.sqlite3) or redis://...
-QLVB_STORAGE      "local" (default, QLVB_DATA_DIR/files) ; S3 comes with the scale-out work
+QLVB_STORAGE      "local" (default, QLVB_DATA_DIR/files) or "s3": S3-compatible object storage
+                  with QLVB_S3_BUCKET, QLVB_S3_ENDPOINT_URL, QLVB_S3_ACCESS_KEY, QLVB_S3_SECRET_KEY,
+                  QLVB_S3_REGION (docs/deploy.md)
 EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, DEFAULT_FROM_EMAIL
 QLVB_DEBUG        1 to enable Django debug pages (never in production)
 QLVB_ALLOWED_HOSTS  comma separated host names (default: localhost, 127.0.0.1)
@@ -222,11 +224,36 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns on every request when it is missing
 MEDIA_ROOT = DATA_DIR / "files"
-STORAGES = {
-    "default": {
+
+def s3_storage_options(env=os.environ) -> dict:
+    """django-storages' S3Storage for every node of a deployment (MinIO, Ceph RGW, a cloud's
+    S3). Blobs are content-addressed and never rewritten: file_overwrite stays off. A read
+    spools to a temporary file past 8 MB, so a large scan is never held whole in memory."""
+    return {
+        "bucket_name": env["QLVB_S3_BUCKET"],
+        "endpoint_url": env.get("QLVB_S3_ENDPOINT_URL") or None,
+        "access_key": env.get("QLVB_S3_ACCESS_KEY") or None,
+        "secret_key": env.get("QLVB_S3_SECRET_KEY") or None,
+        "region_name": env.get("QLVB_S3_REGION") or None,
+        "file_overwrite": False,
+        "max_memory_size": 8 * 1024 * 1024,
+        "default_acl": None,
+        "querystring_auth": True,
+    }
+
+
+if os.environ.get("QLVB_STORAGE", "local") == "s3":
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": s3_storage_options(),
+    }
+else:
+    _default_storage = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(MEDIA_ROOT)},
-    },
+    }
+STORAGES = {
+    "default": _default_storage,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
