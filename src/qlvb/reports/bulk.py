@@ -3,11 +3,12 @@
 Every other concrete field gets its default (or its auto_now value, or empty/NULL) once per
 call, rendered once, not per row: the rows carry only what varies.
 
-The new ids are taken first and the rows go in with their ids: PostgreSQL takes them from the
-table's sequence in one query and loads the rows by `COPY ... FROM STDIN` (text format, rendered
-here) inside the import's transaction; SQLite counts on from the table's AUTOINCREMENT high-water
-mark (the import's IMMEDIATE transaction holds the write lock, so nobody else can take them) and
-loads the rows with one `executemany`. No model instance is built on either path."""
+The new ids are taken first and the rows go in with their ids. PostgreSQL: the ids from the
+table's sequence in one query, the rows by `COPY ... FROM STDIN` inside the import's transaction
+(psycopg's row writer; TextChoices members are turned into their text first, psycopg would write
+an Enum's name). SQLite: the ids count on from the table's AUTOINCREMENT high-water mark (the
+import's IMMEDIATE transaction holds the write lock, so nobody else can take them), the rows by
+one `executemany`. No model instance is built on either path."""
 
 from __future__ import annotations
 
@@ -19,27 +20,16 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
 from django.utils import timezone
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
-
-def _pg_text(value) -> str:
-    """One value in COPY's text format (NULL is \\N; backslash, tab and line ends escaped)."""
-    if value is None:
-        return "\\N"
-    kind = type(value)
-    if kind is str:
-        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-            return value.translate(_COPY_ESCAPES)
-        return value
-    if kind is bool:
-        return "t" if value else "f"
-    if kind is int:
+def _plain(value):
+    """A TextChoices member as its plain text (psycopg would write an Enum by its name)."""
+    if isinstance(value, str) and type(value) is not str:
         return str(value)
-    if kind is list or kind is dict:
-        return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_COPY_ESCAPES)
-    if kind is dt.date or kind is dt.datetime:
-        return value.isoformat()  # aware datetimes keep their offset: timestamptz reads it
-    return str(value).translate(_COPY_ESCAPES)
+    return value
+
+
+def _json(value) -> str:
+    return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
 
 
 def _sqlite_datetime(value: dt.datetime) -> str:
@@ -107,18 +97,23 @@ def insert(model: type[models.Model], columns: Sequence[str], rows: Sequence[tup
                 [table, len(rows)],
             )
             ids = [r[0] for r in cursor.fetchall()]
-            suffix = "".join("\t" + _pg_text(v) for v in constant_values) + "\n"
+            json_at = [
+                i for i, c in enumerate(columns) if isinstance(by_attname[c], models.JSONField)
+            ]
+            constant = tuple(
+                _json(v) if isinstance(f, models.JSONField) else _plain(v)
+                for f, v in zip(constant_fields, constant_values, strict=True)
+            )
+            # psycopg renders each row in C and sends the data in pieces as it goes, so the
+            # server parses and indexes while the next rows are rendered.
             with cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
-                # In pieces: the server parses and indexes one while the next is rendered.
-                for start in range(0, len(rows), 500):
-                    copy.write(
-                        "".join(
-                            str(pk) + "\t" + "\t".join([_pg_text(v) for v in row]) + suffix
-                            for pk, row in zip(
-                                ids[start : start + 500], rows[start : start + 500], strict=True
-                            )
-                        ).encode()
-                    )
+                write = copy.write_row
+                for pk, row in zip(ids, rows, strict=True):
+                    if json_at:
+                        row = list(row)
+                        for i in json_at:
+                            row[i] = _json(row[i])
+                    write((pk, *row, *constant))
             return ids
         cursor.execute(
             "SELECT max(n) FROM (SELECT max(id) AS n FROM "  # noqa: S608 - the model's own table

@@ -634,8 +634,8 @@ def _insert_incoming(chunk: list[dict], books: dict, highest: dict) -> None:
             (
                 document_id,
                 p["agency_id"],
-                IncomingState.DONE,
-                Source.ELECTRONIC if electronic_first else Source.PAPER,
+                IncomingState.DONE.value,
+                Source.ELECTRONIC.value if electronic_first else Source.PAPER.value,
                 book_id,
                 p["number"],
                 p["arrival"],
@@ -656,7 +656,7 @@ def _records(kind: str, chunk: list[dict], document_ids: list[int]) -> None:
         ImportedRecord,
         ("kind", "key", "digest", "document_id"),
         [
-            (kind, p["key"], p["digest"], document_id)
+            (str(kind), p["key"], p["digest"], document_id)
             for p, document_id in zip(chunk, document_ids, strict=True)
         ],
     )
@@ -814,8 +814,8 @@ def _import_outgoing(actor, rows, raw, filename, progress) -> ImportResult:
 
 def _medium(r: dict) -> str:
     if r["electronic"] and r["paper"]:
-        return Medium.ELECTRONIC_PAPER
-    return Medium.ELECTRONIC if r["electronic"] else Medium.PAPER
+        return Medium.ELECTRONIC_PAPER.value
+    return Medium.ELECTRONIC.value if r["electronic"] else Medium.PAPER.value
 
 
 _OUTGOING_DOCUMENT = (
