@@ -11,7 +11,8 @@ What is generated:
   communes little; a few agencies never act on what they receive), register books with gapless
   arrival numbers per agency, year and book, states by age (old documents done, recent ones in
   every state, some overdue), assignments (department or person, delegation chain, co-handlers,
-  people to inform, due dates), the timeline, and optionally one tiny text attachment each.
+  people to inform, due dates), the timeline, and optionally one tiny text attachment each;
+- their search index rows, with about 270 words of generated file text each (scale/bodies.py).
 
 Bulk loading: PostgreSQL gets `COPY ... FROM STDIN` (psycopg 3) from a writer thread with its own
 connection, so generating the next chunk in Python overlaps the database ingesting the previous
@@ -82,6 +83,7 @@ from qlvb.incoming.models import (
     TimelineEvent,
 )
 from qlvb.outgoing.models import Delivery, OutgoingDocument, OutgoingEvent, Recipient
+from qlvb.scale import bodies
 from qlvb.scale import phrases as P
 from qlvb.scale.models import GeneratedDataset
 from qlvb.search.models import SearchEntry
@@ -271,6 +273,8 @@ SEARCH_COLUMNS = [
     "doc_date",
     "meta_text",
     "meta_folded",
+    "body_text",
+    "body_folded",
     "indexed_at",
 ]
 TASK_COLUMNS = [
@@ -1015,8 +1019,9 @@ def _generate(
     entry_folds = _EntryText()
 
     def search_entry(doc_id, agency_id, direction, state, meta, doc_date, issued, urgency, conf):
-        """The index row `search.services.index_document` would write (no file text: the
-        generated attachments are a sentence each; `qlvb search reindex` adds it)."""
+        """The index row `search.services.index_document` would write, with generated file
+        text (scale/bodies.py; the attachments themselves stay a sentence each, so
+        `qlvb search reindex` would replace it with that sentence)."""
         (type_name, notation_full, subject, organ, competence, position, signer, extra) = meta
         parts = [type_name, notation_full, subject, organ, competence, position, signer, *extra]
         buffers[SearchEntry].append(
@@ -1035,6 +1040,7 @@ def _generate(
                 doc_date,
                 entry_folds.exact(parts),
                 entry_folds.folded(parts),
+                *bodies.body(doc_id),
                 now,
             )
         )

@@ -176,3 +176,53 @@ EXTENSION_REASONS = [
     "Vướng mắc về thủ tục, đang xin ý kiến bộ, ngành trung ương.",
     "Nội dung phức tạp, phải khảo sát thực tế.",
 ]
+
+# Nội dung tệp đính kèm: the sentences a generated document's file text is composed from
+# (scale/bodies.py), in the register of a công văn or a kế hoạch.
+BODY_SENTENCES = [
+    "Thực hiện chỉ đạo của Ủy ban nhân dân tỉnh về {topic}, {agency} đề nghị các cơ quan, đơn vị "
+    "khẩn trương triển khai các nội dung sau.",
+    "Căn cứ Kế hoạch số {n}/KH-UBND ngày {day}/{month}/{year} của Ủy ban nhân dân tỉnh về "
+    "{topic} {scope}.",
+    "Rà soát, tổng hợp số liệu về {topic} tại xã {place}, báo cáo kết quả trước ngày "
+    "{day}/{month}/{year}.",
+    "Tổng kinh phí thực hiện là {amount} triệu đồng, từ nguồn ngân sách tỉnh và nguồn vốn lồng "
+    "ghép các chương trình mục tiêu quốc gia.",
+    "Giao {agency} chủ trì, phối hợp với Ủy ban nhân dân các huyện, thị xã, thành phố hướng dẫn, "
+    "kiểm tra, đôn đốc việc thực hiện {topic}.",
+    "Trong quá trình thực hiện, nếu có khó khăn, vướng mắc, các đơn vị phản ánh kịp thời về "
+    "{agency} để tổng hợp, báo cáo Ủy ban nhân dân tỉnh xem xét, giải quyết.",
+    "Kết quả {scope}: đã hoàn thành {n} trên tổng số {amount} chỉ tiêu được giao, đạt tỷ lệ cao "
+    "so với cùng kỳ năm trước.",
+    "Tổ chức kiểm tra thực tế tại xã {place} và thôn {place2}, lập biên bản, đề xuất biện pháp "
+    "xử lý các trường hợp vi phạm.",
+    "Đề nghị Thủ trưởng các sở, ban, ngành và Chủ tịch Ủy ban nhân dân các huyện quan tâm chỉ đạo "
+    "thực hiện nghiêm túc nội dung văn bản này.",
+    "Báo cáo gửi về {agency} bằng văn bản và qua Hệ thống quản lý văn bản và điều hành trước "
+    "ngày {day}/{month}/{year} để tổng hợp.",
+    "Tình hình {topic} {scope} còn một số hạn chế: công tác phối hợp chưa chặt chẽ, tiến độ "
+    "giải ngân còn chậm, số liệu báo cáo chưa đầy đủ.",
+    "Phân bổ {amount} triệu đồng cho xã {place} để hỗ trợ {n} hộ gia đình thực hiện {topic}.",
+    "Ủy ban nhân dân tỉnh yêu cầu các đơn vị nghiêm túc triển khai, định kỳ hằng tháng báo cáo "
+    "tiến độ về Văn phòng Ủy ban nhân dân tỉnh.",
+    "Thời gian thực hiện từ ngày {day}/{month}/{year}; địa điểm tại hội trường {agency}, số "
+    "{n} đường {place} Vương, thành phố Buôn Ma Thuột.",
+]
+BODY_AGENCIES = [
+    "Sở Tài chính",
+    "Sở Kế hoạch và Đầu tư",
+    "Sở Nông nghiệp và Phát triển nông thôn",
+    "Sở Tài nguyên và Môi trường",
+    "Sở Giáo dục và Đào tạo",
+    "Sở Y tế",
+    "Sở Xây dựng",
+    "Sở Giao thông vận tải",
+    "Sở Nội vụ",
+    "Sở Thông tin và Truyền thông",
+    "Công an tỉnh",
+    "Bộ Chỉ huy Quân sự tỉnh",
+    "Văn phòng Ủy ban nhân dân tỉnh",
+    "Ủy ban nhân dân huyện Krông Bông",
+    "Ủy ban nhân dân huyện Ea Kar",
+    "Ủy ban nhân dân thành phố Buôn Ma Thuột",
+]

@@ -45,6 +45,7 @@ class ResultOut(Schema):
 
 class SearchOut(Schema):
     count: int
+    more: bool = False  # more matches than `count` (counting stops at 1 000)
     page: int
     size: int
     items: list[ResultOut]
@@ -60,9 +61,10 @@ def search(request, params: Query[SearchParams]):
     page = max(1, min(params.page, 1000))
     filters = _filters(params)
     sort = params.sort if params.sort in selectors.SORTS else "relevance"
-    rows, total = selectors.search_page(
+    found = selectors.search_page(
         viewer=request.auth, q=params.q, filters=filters, sort=sort, page=page, size=size
     )
+    rows = found.rows
     states = selectors.text_states_for([e.document_id for e in rows])
     items = [
         {
@@ -80,7 +82,7 @@ def search(request, params: Query[SearchParams]):
         }
         for e in rows
     ]
-    return {"count": total, "page": page, "size": size, "items": items}
+    return {"count": found.total, "more": found.more, "page": page, "size": size, "items": items}
 
 
 @router.get("/search/export/{fmt}", summary="Xuất kết quả tìm kiếm (xlsx, docx, pdf)")

@@ -50,7 +50,7 @@ class SearchEntry(models.Model):
         verbose_name = "chỉ mục tìm kiếm"
         indexes = [
             models.Index(fields=["agency", "direction", "-doc_date"], name="search_entry_date"),
-        ]
+        ]  # and search_entry_agency_newest, per database (migration 0004)
 
     def __str__(self) -> str:
         return f"search entry {self.document_id}"

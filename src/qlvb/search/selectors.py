@@ -7,9 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
-from qlvb.agencies.models import Person
+from qlvb.agencies.models import Person, Role
 from qlvb.core.text import fold
 from qlvb.incoming.selectors import incoming_visible
 from qlvb.outgoing.selectors import outgoing_visible
@@ -33,14 +33,39 @@ class SearchFilters:
     signer: str = ""
 
 
+def _wide(viewer: Person) -> bool:
+    """Sees most of the agency's documents (a clerk, a leader)."""
+    return viewer.has_role(Role.CLERK) or viewer.has_role(Role.LEADER)
+
+
 def entries_visible(*, viewer: Person) -> QuerySet[SearchEntry]:
     if viewer is None or getattr(viewer, "agency_id", None) is None:
         return SearchEntry.objects.none()
-    incoming_ids = incoming_visible(viewer=viewer).values("document_id")
-    outgoing_ids = outgoing_visible(viewer=viewer).values("document_id")
-    return SearchEntry.objects.filter(agency_id=viewer.agency_id).filter(
-        Q(direction=Direction.INCOMING, document_id__in=incoming_ids)
-        | Q(direction=Direction.OUTGOING, document_id__in=outgoing_ids)
+    incoming = incoming_visible(viewer=viewer).values("document_id")
+    outgoing = outgoing_visible(viewer=viewer).values("document_id")
+    qs = SearchEntry.objects.filter(agency_id=viewer.agency_id).filter(
+        Q(direction=Direction.INCOMING, document_id__in=incoming)
+        | Q(direction=Direction.OUTGOING, document_id__in=outgoing)
+    )
+    if not _wide(viewer):
+        # The same rows; said once more at the top level, the few ids the person may see
+        # drive the query (a semi-join) instead of every match of the agency being tested.
+        qs = qs.filter(document_id__in=incoming.union(outgoing, all=True))
+    return qs
+
+
+def _probe_visible(*, viewer: Person, ids: list[int]) -> set[int]:
+    """Which of these rows the viewer may see, each tested on its own (a wide viewer: hashing
+    the agency's documents the viewer may see would cost more than the search)."""
+    incoming = incoming_visible(viewer=viewer).filter(document_id=OuterRef("document_id"))
+    outgoing = outgoing_visible(viewer=viewer).filter(document_id=OuterRef("document_id"))
+    return set(
+        SearchEntry.objects.filter(pk__in=ids, agency_id=viewer.agency_id)
+        .filter(
+            (Q(direction=Direction.INCOMING) & Q(Exists(incoming)))
+            | (Q(direction=Direction.OUTGOING) & Q(Exists(outgoing)))
+        )
+        .values_list("pk", flat=True)
     )
 
 
@@ -64,6 +89,106 @@ def _filter(qs: QuerySet, filters: SearchFilters) -> QuerySet:
     return qs
 
 
+# Ranking reads every matching row's words, so it is done over a bounded set: the newest
+# CANDIDATES matches the viewer may see (and those whose number/notation matches). Counts stop
+# there too («hơn 1 000»): counting 200 000 matches of a common word would take seconds, and
+# the count is still taken over the viewer's scope only.
+CANDIDATES = 1000
+NOTATION_CANDIDATES = 100
+
+
+@dataclass
+class SearchPage:
+    rows: list[SearchEntry]
+    total: int  # exact when not `more`, else the number counted (CANDIDATES)
+    more: bool  # there are more matches than `total`
+
+    def __iter__(self):  # rows, total = search_page(...)
+        return iter((self.rows, self.total))
+
+
+def _by_date(qs: QuerySet, sort: str) -> QuerySet:
+    if sort == "date_asc":  # the newest-first index read backwards
+        return qs.order_by(F("doc_date").asc(nulls_first=True), "pk")
+    return qs.order_by(F("doc_date").desc(nulls_last=True), "-pk")
+
+
+WALK_CHUNK = 1300  # a little over CANDIDATES: a wide viewer sees nearly every match
+
+
+def _matching(*, scope: QuerySet, query: ParsedQuery, filters) -> QuerySet[SearchEntry]:
+    qs = _filter(scope, filters or SearchFilters())
+    if not query.is_empty:
+        qs = get_backend().match(qs, query)
+    return qs
+
+
+def _matches(*, viewer, query: ParsedQuery, filters) -> QuerySet[SearchEntry]:
+    return _matching(scope=entries_visible(viewer=viewer), query=query, filters=filters)
+
+
+def _first_visible(
+    *, viewer: Person, query: ParsedQuery, filters, sort: str, limit: int
+) -> tuple[list[int], bool]:
+    """Ids of the first `limit` matches the viewer may see, in date order, and whether there
+    are more. A wide viewer's matches are read in date order without the permission test, a
+    chunk at a time, and only those read are tested (most pass: one chunk is usually all);
+    a narrow viewer's query starts from the documents the person may see."""
+    if viewer is None or getattr(viewer, "agency_id", None) is None:
+        return [], False
+    if not _wide(viewer):
+        qs = _by_date(_matches(viewer=viewer, query=query, filters=filters), sort)
+        ids = list(qs.values_list("pk", flat=True)[: limit + 1])
+        return ids[:limit], len(ids) > limit
+    agency = SearchEntry.objects.filter(agency_id=viewer.agency_id)
+    ordered = _by_date(_matching(scope=agency, query=query, filters=filters), sort)
+    found: list[int] = []
+    offset = 0
+    while True:
+        chunk = list(ordered.values_list("pk", flat=True)[offset : offset + WALK_CHUNK])
+        visible = _probe_visible(viewer=viewer, ids=chunk) if chunk else set()
+        for pk in chunk:
+            if pk in visible:
+                found.append(pk)
+                if len(found) > limit:
+                    return found[:limit], True
+        if len(chunk) < WALK_CHUNK:
+            return found, False
+        offset += WALK_CHUNK
+
+
+def _candidates(*, viewer, query: ParsedQuery, filters) -> tuple[list[int], bool]:
+    """Ids of the newest CANDIDATES matches the viewer may see, plus those whose number/notation
+    matches however old they are (a notation match ranks first); and whether more matches were
+    left out."""
+    ids, more = _first_visible(
+        viewer=viewer, query=query, filters=filters, sort="date_desc", limit=CANDIDATES
+    )
+    if query.notation and query.terms:
+        seen = set(ids)
+        hits = _filter(entries_visible(viewer=viewer), filters or SearchFilters()).filter(
+            notation__contains=query.notation
+        )
+        ids += [
+            pk
+            for pk in _by_date(hits, "date_desc").values_list("pk", flat=True)[:NOTATION_CANDIDATES]
+            if pk not in seen
+        ]
+    return ids, more
+
+
+def _ranked(ids: list[int], query: ParsedQuery) -> QuerySet[SearchEntry]:
+    """The candidates, best first: only they are ranked."""
+    backend = get_backend()
+    return backend.order_by_rank(
+        backend.annotate_rank(SearchEntry.objects.filter(pk__in=ids), query)
+    )
+
+
+def _related(qs: QuerySet) -> QuerySet:
+    return qs.select_related("document", "document__incoming", "document__outgoing")
+
+
 def search(
     *,
     viewer: Person,
@@ -71,29 +196,48 @@ def search(
     filters: SearchFilters | None = None,
     sort: str = "relevance",
 ) -> QuerySet[SearchEntry]:
-    """Matching entries, best first (or by date). Raises QueryError for a query that cannot be
-    searched (too long, no letters or digits)."""
+    """Matching entries, best first (among the newest CANDIDATES matches) or by date (all of
+    them). Raises QueryError for a query that cannot be searched (too long, no letters or
+    digits)."""
     query = q if isinstance(q, ParsedQuery) else parse(q)
-    qs = _filter(entries_visible(viewer=viewer), filters or SearchFilters())
-    backend = get_backend()
-    if not query.is_empty:
-        qs = backend.match(qs, query)
-    qs = qs.select_related("document", "document__incoming", "document__outgoing")
-    if sort == "date_asc":
-        return qs.order_by(F("doc_date").asc(nulls_last=True), "pk")
-    if sort == "date_desc" or query.is_empty:
-        return qs.order_by(F("doc_date").desc(nulls_last=True), "-pk")
-    return backend.order_by_rank(qs)
+    if sort in ("date_asc", "date_desc") or query.is_empty:
+        return _related(_by_date(_matches(viewer=viewer, query=query, filters=filters), sort))
+    with get_backend().reading():
+        ids, _ = _candidates(viewer=viewer, query=query, filters=filters)
+    return _related(_ranked(ids, query))
 
 
-def search_page(*, viewer: Person, q="", filters=None, sort="relevance", page=1, size=50):
-    """One page of results and the total among what the viewer may see."""
+def search_page(
+    *, viewer: Person, q="", filters=None, sort="relevance", page=1, size=50
+) -> SearchPage:
+    """One page of results and how many there are among what the viewer may see (counted up to
+    CANDIDATES, or further when the pages asked for go further by date)."""
     size = max(1, min(int(size), MAX_PAGE_SIZE))
     page = max(1, int(page))
-    qs = search(viewer=viewer, q=q, filters=filters, sort=sort)
-    total = qs.count()
-    rows = list(qs[(page - 1) * size : page * size])
-    return rows, total
+    query = q if isinstance(q, ParsedQuery) else parse(q)
+    with get_backend().reading():
+        return _page(viewer=viewer, query=query, filters=filters, sort=sort, page=page, size=size)
+
+
+def _page(*, viewer, query, filters, sort, page, size) -> SearchPage:
+    start = (page - 1) * size
+    if sort in ("date_asc", "date_desc") or query.is_empty:
+        # The page's ids and the count in one walk: the newest (or oldest) ids up to the cap,
+        # or to the page asked for when it lies further.
+        limit = max(CANDIDATES, start + size)
+        ids, more = _first_visible(
+            viewer=viewer, query=query, filters=filters, sort=sort, limit=limit
+        )
+        return SearchPage(rows=_rows(ids[start : start + size]), total=len(ids), more=more)
+    ids, more = _candidates(viewer=viewer, query=query, filters=filters)
+    # Ranked on the index rows alone; the page's documents are read for its rows only.
+    wanted = list(_ranked(ids, query).values_list("pk", flat=True)[start : start + size])
+    return SearchPage(rows=_rows(wanted), total=len(ids), more=more)
+
+
+def _rows(ids: list[int]) -> list[SearchEntry]:
+    found = {e.pk: e for e in _related(SearchEntry.objects.filter(pk__in=ids))}
+    return [found[pk] for pk in ids if pk in found]
 
 
 def extraction_states(*, document_id: int) -> list[TextExtraction]:

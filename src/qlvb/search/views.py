@@ -44,14 +44,14 @@ def _params(form) -> dict:
 @login_required
 def index(request):
     form = SearchForm(request.GET or None)
-    rows, total, error = [], None, ""
+    rows, total, more, error = [], None, False, ""
     page = 1
     searched = bool(request.GET)
     if searched:
         if form.is_valid():
             page = form.cleaned_data.get("page") or 1
             try:
-                rows, total = selectors.search_page(
+                found = selectors.search_page(
                     viewer=request.user,
                     q=form.cleaned_data["q"],
                     filters=form.filters(),
@@ -59,6 +59,7 @@ def index(request):
                     page=page,
                     size=PAGE_SIZE,
                 )
+                rows, total, more = found.rows, found.total, found.more
             except QueryError as exc:
                 error = exc.message
         else:
@@ -80,9 +81,10 @@ def index(request):
         "form": form,
         "results": results,
         "total": total,
+        "more": more,
         "error": error,
         "page": page,
-        "has_next": total is not None and page * PAGE_SIZE < total,
+        "has_next": total is not None and (more or page * PAGE_SIZE < total),
         "next_query": urlencode({**params, "page": page + 1}, doseq=True),
         "prev_query": urlencode({**params, "page": page - 1}, doseq=True),
         "export_query": urlencode(params, doseq=True),

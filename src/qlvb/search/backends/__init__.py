@@ -9,6 +9,8 @@ diacritics over folded-only matches, and a matching number/notation over everyth
 
 from __future__ import annotations
 
+import contextlib
+
 from django.db import connection
 from django.db.models import BooleanField, Case, F, FloatField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
@@ -29,7 +31,7 @@ class SearchBackend:
     def rank_sql(self, query: ParsedQuery) -> tuple[str, list]:
         raise NotImplementedError
 
-    def match(self, qs: QuerySet, query: ParsedQuery) -> QuerySet:
+    def _parts(self, query: ParsedQuery):
         condition = Q()
         rank = Value(0.0, output_field=FloatField())
         if query.terms:
@@ -49,7 +51,19 @@ class SearchBackend:
                 default=Value(0.0),
                 output_field=FloatField(),
             )
+        return condition, rank
+
+    def match(self, qs: QuerySet, query: ParsedQuery) -> QuerySet:
+        condition, rank = self._parts(query)
         return qs.filter(condition).annotate(rank=rank)
+
+    def annotate_rank(self, qs: QuerySet, query: ParsedQuery) -> QuerySet:
+        """`rank` on rows already known to match (the ranked candidates): no match again."""
+        return qs.annotate(rank=self._parts(query)[1])
+
+    def reading(self):
+        """Around the statements of one search (a context manager)."""
+        return contextlib.nullcontext()
 
     def order_by_rank(self, qs: QuerySet) -> QuerySet:
         return qs.order_by(F("rank").desc(), F("doc_date").desc(nulls_last=True), "-pk")

@@ -5,6 +5,10 @@ a parameter: nothing typed is parsed as tsquery syntax."""
 
 from __future__ import annotations
 
+import contextlib
+
+from django.db import connection, transaction
+
 from qlvb.search.backends import SearchBackend
 from qlvb.search.query import ParsedQuery
 
@@ -28,6 +32,14 @@ def tsquery_text(query: ParsedQuery, attr: str) -> str:
 
 class PostgresBackend(SearchBackend):
     vendor = "postgresql"
+
+    @contextlib.contextmanager
+    def reading(self):
+        # A search's plans cost more than jit_above_cost over a million rows, and compiling
+        # them took longer (200 ms and more) than running them: no JIT for these statements.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+            yield
 
     def match_sql(self, query: ParsedQuery) -> tuple[str, list]:
         return (

@@ -1,6 +1,5 @@
 import datetime as dt
 import io
-import zipfile
 
 import pytest
 
@@ -31,22 +30,9 @@ def text_pdf(text: str) -> io.BytesIO:
 
 
 def docx(*paragraphs: str) -> io.BytesIO:
-    body = "".join(f"<w:p><w:r><w:t>{p}</w:t></w:r></w:p>" for p in paragraphs)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        archive.writestr(
-            "[Content_Types].xml",
-            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-            'content-types"/>',
-        )
-        archive.writestr(
-            "word/document.xml",
-            '<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.'
-            'openxmlformats.org/wordprocessingml/2006/main"><w:body>' + body + "</w:body>"
-            "</w:document>",
-        )
-    out.seek(0)
-    return out
+    from qlvb.search.bench import docx_bytes
+
+    return io.BytesIO(docx_bytes(list(paragraphs)))
 
 
 def xlsx(rows) -> io.BytesIO:

@@ -89,3 +89,34 @@ def test_saved_search_save_rerun_delete(index, people):
     assert other.post(f"/tim-kiem/da-luu/{saved.pk}/xoa/").status_code == 404
     assert client.post(f"/tim-kiem/da-luu/{saved.pk}/xoa/").status_code == 302
     assert not SavedSearch.objects.exists()
+
+
+@pytest.mark.parametrize("sort", ["relevance", "date_desc"])
+def test_counts_stop_at_the_cap_and_count_only_what_the_viewer_may_see(people, monkeypatch, sort):
+    """Ranking and counting stop at CANDIDATES matches the viewer may see; a wide viewer's
+    matches are read in chunks and tested for permission chunk by chunk (here the newest
+    chunk holds only documents the leader may not see)."""
+    from qlvb.search import selectors, views
+
+    from .conftest import register
+
+    for n in range(5):
+        register(people["clerk"], subject=f"Kế hoạch thi đua số {n}")
+    for n in range(3):  # newest: confidential, not named on them, the leader may not see them
+        register(people["clerk"], subject=f"Kế hoạch thi đua mật {n}", confidentiality="mat")
+    monkeypatch.setattr(selectors, "CANDIDATES", 3)
+    monkeypatch.setattr(selectors, "WALK_CHUNK", 2)
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)  # by date, counting goes at least a page far
+    leader = signed_in(people["leader"])
+    body = leader.get("/api/v1/search", {"q": "thi dua", "sort": sort, "size": 2}).json()
+    assert (body["count"], body["more"], len(body["items"])) == (3, True, 2)
+    assert all("mật" not in item["subject"] for item in body["items"])
+    page = leader.get("/tim-kiem/", {"q": "thi dua", "sort": sort}).content.decode()
+    assert "Tìm thấy hơn 3 văn bản" in page
+    monkeypatch.setattr(selectors, "CANDIDATES", 10)
+    body = leader.get("/api/v1/search", {"q": "thi dua", "sort": sort}).json()
+    assert (body["count"], body["more"], len(body["items"])) == (5, False, 5)
+    clerk = signed_in(people["clerk"]).get("/api/v1/search", {"q": "thi dua", "sort": sort})
+    assert clerk.json()["count"] == 8  # registered them all
+    specialist = signed_in(people["specialist"]).get("/api/v1/search", {"q": "thi dua"}).json()
+    assert (specialist["count"], specialist["more"]) == (0, False)
