@@ -37,8 +37,11 @@ class PostgresBackend(SearchBackend):
     def reading(self):
         # A search's plans cost more than jit_above_cost over a million rows, and compiling
         # them took longer (200 ms and more) than running them: no JIT for these statements.
+        # A common word's bitmap over a million rows outgrows the default 4 MB work_mem and
+        # turns lossy, and every row of a lossy page is then read and its words tested again.
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL work_mem = '64MB'")
             yield
 
     def match_sql(self, query: ParsedQuery) -> tuple[str, list]:
