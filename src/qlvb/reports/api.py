@@ -8,7 +8,7 @@ from typing import Any
 from ninja import Field, Query, Router, Schema
 
 from qlvb.core.errors import PermissionDenied
-from qlvb.reports.selectors import get_report, params_for
+from qlvb.reports.selectors import figures, get_report, params_for
 
 router = Router(tags=["Báo cáo"])
 MAX_PAGE = 200
@@ -73,7 +73,7 @@ def report_figures(request, name: str, params: Query[ReportParams]):
         start=params.date_from,
         end=params.date_to,
     )
-    rows = [{c: _jsonable(r.get(c)) for c in report.header} for r in report.rows(p)]
+    rows = [{c: _jsonable(r.get(c)) for c in report.header} for r in figures(report, p)]
     return {
         "name": report.name,
         "title": report.title,

@@ -692,11 +692,16 @@ def _report_reads():
             yield
 
 
+def figures(report: Report, p: Params) -> list[dict]:
+    """The report's rows, read as reports are read (replica, no JIT): pages, API, files."""
+    with _report_reads():
+        return report.rows(p)
+
+
 def report_rows(*, viewer, name: str, agency_code=None, start=None, end=None, now=None):
     report = get_report(name)
     p = params_for(viewer=viewer, agency_code=agency_code, start=start, end=end, now=now)
-    with _report_reads():
-        return report, p, report.rows(p)
+    return report, p, figures(report, p)
 
 
 def cell_documents(*, viewer, name, key, column, agency_code=None, start=None, end=None, now=None):

@@ -23,6 +23,7 @@ from qlvb.reports.exports import render as render_file
 from qlvb.reports.models import ImportKind, RegisterImport
 from qlvb.reports.selectors import (
     REPORTS,
+    figures,
     get_report,
     params_for,
     report_rows,
@@ -147,7 +148,7 @@ def download_view(request, name, fmt):
         if fmt not in FORMATS:
             raise DomainError("Định dạng không hỗ trợ.")
         p = _params(request)
-        data = render_file(report, p, report.rows(p), fmt)
+        data = render_file(report, p, figures(report, p), fmt)
     except DomainError as exc:
         return _error(request, exc)
     response = HttpResponse(data, content_type=CONTENT_TYPES[fmt])
@@ -163,7 +164,7 @@ def draft_view(request, name):
         report = get_report(name)
         p = _params(request)
         outgoing = services.report_to_draft(
-            actor=request.user, report=report, p=p, rows=report.rows(p)
+            actor=request.user, report=report, p=p, rows=figures(report, p)
         )
     except DomainError as exc:
         messages.error(request, exc.message)
