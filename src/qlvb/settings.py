@@ -225,6 +225,7 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns on every request when it is missing
 MEDIA_ROOT = DATA_DIR / "files"
 
+
 def s3_storage_options(env=os.environ) -> dict:
     """django-storages' S3Storage for every node of a deployment (MinIO, Ceph RGW, a cloud's
     S3). Blobs are content-addressed and never rewritten: file_overwrite stays off. A read

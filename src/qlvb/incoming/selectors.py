@@ -165,6 +165,42 @@ def incoming_box_counts(*, viewer: Person, boxes: tuple[str, ...] | None = None)
     return counts
 
 
+# The navigation's figure (Văn bản đến: to receive, to direct, assigned to me) is on every page.
+NAV_BOXES = ("reception", "waiting", "mine")
+NAV_COUNTS_SECONDS = 10
+
+
+def _nav_version_key(agency_id: int) -> str:
+    return f"incoming:nav-version:{agency_id}"
+
+
+def incoming_nav_counts(*, viewer: Person) -> dict[str, int]:
+    """The navigation's counts, kept for NAV_COUNTS_SECONDS per person: every page shows them
+    and counting walks several indexes at a million documents. A change to the agency's
+    incoming documents or assignments in this process starts them afresh (the agency's
+    version, see `nav_counts_changed`); other web processes catch up within the period. The
+    list page's own tabs always count afresh."""
+    from django.core.cache import cache
+
+    version = cache.get(_nav_version_key(viewer.agency_id), 0)
+    key = f"incoming:nav:{viewer.pk}:{version}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = incoming_box_counts(viewer=viewer, boxes=NAV_BOXES)
+        cache.set(key, counts, NAV_COUNTS_SECONDS)
+    return counts
+
+
+def nav_counts_changed(agency_id: int | None) -> None:
+    if agency_id is None:
+        return
+    import time
+
+    from django.core.cache import cache
+
+    cache.set(_nav_version_key(agency_id), time.monotonic_ns(), NAV_COUNTS_SECONDS * 6)
+
+
 def incoming_filter(qs: QuerySet, *, filters: dict) -> QuerySet:
     """Filters of the lists: arrival dates, sender, type, urgency, state, due."""
     from django.utils import timezone

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpResponse
-from ninja import Field, File, Form, Router, Schema
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from qlvb.core.errors import NotFound, PermissionDenied
@@ -395,7 +395,7 @@ def outgoing_create(request, payload: DraftIn):
         related_to=related,
         business_type=payload.business_type,
     )
-    return 201, _detail(outgoing)
+    return Status(201, _detail(outgoing))
 
 
 @router.get(
@@ -468,7 +468,7 @@ def outgoing_version(
     services.outgoing_upload_version(
         actor=_person(request), outgoing=outgoing, uploads=uploads, note=payload.note
     )
-    return 201, _detail(outgoing)
+    return Status(201, _detail(outgoing))
 
 
 @router.post("/outgoing/{pk}/submit", response=OutgoingDetail, summary="Trình duyệt")
@@ -520,13 +520,16 @@ def outgoing_comment(request, pk: int, payload: TextIn):
     outgoing = _get(request, pk)
     services.outgoing_comment(actor=_person(request), outgoing=outgoing, text=payload.text)
     event = outgoing.events.select_related("actor").order_by("-id").first()
-    return 201, {
-        "occurred_at": event.occurred_at,
-        "actor": event.actor.full_name if event.actor else None,
-        "kind": event.kind,
-        "label": event.label,
-        "text": event.text,
-    }
+    return Status(
+        201,
+        {
+            "occurred_at": event.occurred_at,
+            "actor": event.actor.full_name if event.actor else None,
+            "kind": event.kind,
+            "label": event.label,
+            "text": event.text,
+        },
+    )
 
 
 @router.get(
@@ -550,8 +553,8 @@ def outgoing_deliveries(request, pk: int, filter: str | None = None):
 )
 def outgoing_remind(request, pk: int, payload: TextIn):
     outgoing = _get(request, pk)
-    return 201, services.outgoing_remind(
-        actor=_person(request), outgoing=outgoing, text=payload.text
+    return Status(
+        201, services.outgoing_remind(actor=_person(request), outgoing=outgoing, text=payload.text)
     )
 
 

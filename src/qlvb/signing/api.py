@@ -8,7 +8,7 @@ import base64
 import binascii
 import datetime as dt
 
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from qlvb.agencies.models import Agency
@@ -50,7 +50,9 @@ def anchor_list(request):
     summary="Nhập chứng thư số gốc tin cậy hoặc CRL (PEM/DER)",
 )
 def anchor_import(request, file: File[UploadedFile], name: Form[str] = ""):
-    return 201, services.trust_anchor_import(actor=_person(request), data=_read(file), name=name)
+    return Status(
+        201, services.trust_anchor_import(actor=_person(request), data=_read(file), name=name)
+    )
 
 
 class OkOut(Schema):
@@ -197,7 +199,7 @@ def session_prepare(request, pk: int, payload: PrepareIn):
         chain=payload.chain_pem.encode(),
         placement=_placement(payload.placement),
     )
-    return 201, _session(session)
+    return Status(201, _session(session))
 
 
 @router.get("/signing-sessions/{session_id}", response=SessionOut, summary="Phiên ký")

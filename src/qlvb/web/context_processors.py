@@ -88,8 +88,7 @@ def _waiting_count(key: str, user) -> int | None:
     direct and assigned to them (the same figures as the tabs of the list)."""
     if key != "incoming" or user.agency_id is None:
         return None
-    from qlvb.incoming.selectors import incoming_box_counts
+    from qlvb.incoming.selectors import NAV_BOXES, incoming_nav_counts
 
-    boxes = ("reception", "waiting", "mine")
-    counts = incoming_box_counts(viewer=user, boxes=boxes)
-    return sum(counts[box] for box in boxes) or None
+    counts = incoming_nav_counts(viewer=user)
+    return sum(counts[box] for box in NAV_BOXES) or None
