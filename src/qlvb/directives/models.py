@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from qlvb.directives.status import DONE
+
 
 class SourceKind(models.TextChoices):
     DOCUMENT = "document", "Văn bản"
@@ -167,6 +169,20 @@ class TaskPeriod(models.Model):
                 name="period_lead_due",
                 include=["completed_at", "confirmed_at", "starts_at"],
                 condition=models.Q(is_top=True),
+            ),
+            # The tracking screen's counts, read from the index alone in lead agency order:
+            # the finished periods (status fixed by two columns) and the others (by the clock).
+            models.Index(
+                fields=["lead_agency"],
+                name="period_done_lead",
+                include=["completed_at", "confirmed_at", "effective_due_at", "starts_at"],
+                condition=models.Q(is_top=True) & DONE,
+            ),
+            models.Index(
+                fields=["lead_agency"],
+                name="period_open_lead",
+                include=["completed_at", "confirmed_at", "effective_due_at", "starts_at"],
+                condition=models.Q(is_top=True) & ~DONE,
             ),
         ]
 

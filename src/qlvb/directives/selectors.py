@@ -12,12 +12,13 @@ from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Que
 from qlvb.agencies.models import Agency, AgencyLevel, Role
 from qlvb.directives.models import Task, TaskCooperation, TaskFile, TaskPeriod, Urge
 from qlvb.directives.status import (
+    DONE,
+    OPEN_STATUSES,
     STATUS_ORDER,
     STATUS_RANK,
     Status,
     status_expression,
     status_q,
-    status_rank_expression,
 )
 
 # The province office's own code shape (QĐ 20/2020: 000.00.01.Lnn under UBND tỉnh 000.00.00.Lnn).
@@ -89,27 +90,34 @@ def _in_range(qs, date_from: dt.date | None, date_to: dt.date | None):
     return qs
 
 
-def tracking_count_query(
+DONE_STATUSES = (Status.DONE_ON_TIME, Status.DONE_LATE)
+
+
+def tracking_count_queries(
     *,
     viewer,
     now: dt.datetime,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
     given_by_me: bool = False,
-) -> QuerySet:
-    """The one grouped query behind the tracking screen: task periods counted by lead agency
-    and computed status (`status_rank_expression`, the CASE of status.py, evaluated once a
-    row; `rank` indexes STATUS_ORDER). Sub-tasks are the lead unit's own split and are not
+) -> tuple[QuerySet, QuerySet]:
+    """The two grouped queries behind the tracking screen: per lead agency, the finished
+    periods counted by done on time / late, the others by the clock (not yet due, on time,
+    overdue), each status by its `status_q` of status.py. Split on `DONE` so that PostgreSQL
+    reads each from its partial index alone, in lead agency order, with no hashing (half the
+    CPU of one query over all periods). Sub-tasks are the lead unit's own split and are not
     counted."""
     qs = _in_range(period_visible(viewer=viewer).filter(is_top=True), date_from, date_to)
     if given_by_me:
         qs = qs.filter(assigning_agency_id=viewer.agency_id)
-    return (
-        qs.annotate(rank=status_rank_expression(now))
-        .values("lead_agency_id", "rank")
-        .annotate(n=Count("*"))
-        .order_by()
-    )
+
+    def grouped(part: Q, statuses) -> QuerySet:
+        # COUNT of a column the index holds (Django refuses COUNT(*) with a filter; id is not
+        # in the index and would send every row to the table).
+        counts = {s.value: Count("lead_agency_id", filter=status_q(s, now)) for s in statuses}
+        return qs.filter(part).values("lead_agency_id").annotate(**counts).order_by()
+
+    return grouped(DONE, DONE_STATUSES), grouped(~DONE, OPEN_STATUSES)
 
 
 def tracking_counts(
@@ -120,21 +128,22 @@ def tracking_counts(
     date_to: dt.date | None = None,
     given_by_me: bool = False,
 ) -> list[dict]:
-    """Per lead agency: how many task periods in each status (one grouped query), its total,
-    done and on-time rate; most overdue first."""
-    query = tracking_count_query(
+    """Per lead agency: how many task periods in each status, its total, done and on-time
+    rate; most overdue first."""
+    queries = tracking_count_queries(
         viewer=viewer, now=now, date_from=date_from, date_to=date_to, given_by_me=given_by_me
     )
     keys = [s.value for s in STATUS_ORDER]  # plain strings: enum lookups cost, 220 rows × 5
+    by_agency: dict[int, dict] = {}
+    for query in queries:
+        for counts in query:
+            row = by_agency.get(counts["lead_agency_id"])
+            if row is None:
+                row = by_agency[counts["lead_agency_id"]] = dict.fromkeys(keys, 0)
+            row.update(counts)
+    names = dict(Agency.objects.filter(pk__in=list(by_agency)).values_list("pk", "name"))
     overdue, done_late = Status.OVERDUE.value, Status.DONE_LATE.value
     done_on_time = Status.DONE_ON_TIME.value
-    by_agency: dict[int, dict] = {}
-    for agency_id, rank, n in query.values_list("lead_agency_id", "rank", "n"):
-        row = by_agency.get(agency_id)
-        if row is None:
-            row = by_agency[agency_id] = {"lead_agency_id": agency_id, **dict.fromkeys(keys, 0)}
-        row[keys[rank]] = n
-    names = dict(Agency.objects.filter(pk__in=list(by_agency)).values_list("pk", "name"))
     rows = list(by_agency.values())
     for row in rows:
         row["agency_name"] = names.get(row["lead_agency_id"], "")

@@ -46,6 +46,11 @@ STATUS_RANK = {s.value: i for i, s in enumerate(STATUS_ORDER)}
 OPEN_STATUSES = (Status.OVERDUE, Status.ON_TIME, Status.NOT_YET_DUE)
 
 
+# Confirmed and completed: the status no longer depends on the clock. The tracking screen's
+# partial indexes split the periods on this condition (models.TaskPeriod.Meta.indexes).
+DONE = Q(confirmed_at__isnull=False, completed_at__isnull=False)
+
+
 def effective_due(due_at: dt.datetime, extensions: Iterable[dt.datetime] = ()) -> dt.datetime:
     """The deadline after granted extensions (their new dates)."""
     return max([due_at, *extensions])
@@ -69,43 +74,30 @@ def compute_status(
     return Status.ON_TIME if clock <= deadline else Status.OVERDUE
 
 
-def _status_case(now: dt.datetime, label, output_field) -> Case:
-    done = Q(confirmed_at__isnull=False, completed_at__isnull=False)
-    return Case(
-        When(done & Q(completed_at__lte=F("effective_due_at")), then=label(Status.DONE_ON_TIME)),
-        When(done, then=label(Status.DONE_LATE)),
-        When(Q(completed_at__isnull=True, starts_at__gt=now), then=label(Status.NOT_YET_DUE)),
-        When(
-            Q(completed_at__isnull=False, completed_at__lte=F("effective_due_at")),
-            then=label(Status.ON_TIME),
-        ),
-        When(Q(completed_at__isnull=True, effective_due_at__gte=now), then=label(Status.ON_TIME)),
-        default=label(Status.OVERDUE),
-        output_field=output_field,
-    )
-
-
 def status_expression(now: dt.datetime) -> Case:
     """`compute_status` over TaskPeriod columns (effective_due_at, completed_at, confirmed_at,
     starts_at) for `.annotate(status=...)`."""
-    return _status_case(now, lambda s: Value(s.value), models.CharField(max_length=20))
-
-
-def status_rank_expression(now: dt.datetime) -> Case:
-    """The same rule giving the status's STATUS_RANK (0 = overdue ... 4 = done on time): the
-    tracking screen groups 190,000 periods by it, and PostgreSQL groups an integer faster
-    than text."""
-    return _status_case(now, lambda s: Value(STATUS_RANK[s.value]), models.IntegerField())
+    return Case(
+        When(DONE & Q(completed_at__lte=F("effective_due_at")), then=Value(Status.DONE_ON_TIME)),
+        When(DONE, then=Value(Status.DONE_LATE)),
+        When(Q(completed_at__isnull=True, starts_at__gt=now), then=Value(Status.NOT_YET_DUE)),
+        When(
+            Q(completed_at__isnull=False, completed_at__lte=F("effective_due_at")),
+            then=Value(Status.ON_TIME),
+        ),
+        When(Q(completed_at__isnull=True, effective_due_at__gte=now), then=Value(Status.ON_TIME)),
+        default=Value(Status.OVERDUE),
+        output_field=models.CharField(max_length=20),
+    )
 
 
 def status_q(status: str, now: dt.datetime) -> Q:
     """A filter selecting one status (uses the partial index on lead agency and deadline)."""
-    done = Q(confirmed_at__isnull=False, completed_at__isnull=False)
-    not_done = ~done
+    not_done = ~DONE
     if status == Status.DONE_ON_TIME:
-        return done & Q(completed_at__lte=F("effective_due_at"))
+        return DONE & Q(completed_at__lte=F("effective_due_at"))
     if status == Status.DONE_LATE:
-        return done & Q(completed_at__gt=F("effective_due_at"))
+        return DONE & Q(completed_at__gt=F("effective_due_at"))
     if status == Status.NOT_YET_DUE:
         return Q(completed_at__isnull=True, starts_at__gt=now)
     pending_on_time = Q(completed_at__isnull=False, completed_at__lte=F("effective_due_at"))
