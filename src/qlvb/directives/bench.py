@@ -82,13 +82,15 @@ def _tracking_run(state, quick: bool) -> list[float]:
     return samples
 
 
-def _bare(sql: str, params, quick: bool) -> list[float]:
+def _bare(compiled: list[tuple[str, tuple]], quick: bool) -> list[float]:
+    """The queries run one after the other on the raw cursor, timed together."""
     samples = []
     with connection.cursor() as raw:
         for i in range(_reps(quick) + 2):
             start = time.perf_counter()
-            raw.execute(sql, params)
-            raw.fetchall()
+            for sql, params in compiled:
+                raw.execute(sql, params)
+                raw.fetchall()
             if i >= 2:
                 samples.append(time.perf_counter() - start)
     return samples
@@ -100,17 +102,7 @@ def _tracking_floor(state, quick: bool) -> list[float]:
 
     with use_database(state["db"]):
         queries = tracking_count_queries(viewer=_viewer(state), now=timezone.now())
-        compiled = [q.query.sql_with_params() for q in queries]
-        samples = []
-        with connection.cursor() as raw:
-            for i in range(_reps(quick) + 2):
-                start = time.perf_counter()
-                for sql, params in compiled:
-                    raw.execute(sql, params)
-                    raw.fetchall()
-                if i >= 2:
-                    samples.append(time.perf_counter() - start)
-        return samples
+        return _bare([q.query.sql_with_params() for q in queries], quick)
 
 
 def _drill_query(state):
@@ -136,8 +128,7 @@ def _drill_run(state, quick: bool) -> list[float]:
 
 def _drill_floor(state, quick: bool) -> list[float]:
     with use_database(state["db"]):
-        sql, params = _drill_query(state).query.sql_with_params()
-        return _bare(sql, params, quick)
+        return _bare([_drill_query(state).query.sql_with_params()], quick)
 
 
 tracking = register(
