@@ -85,3 +85,54 @@ def attachment_response(
         content_type=attachment.content_type,
         inline=inline,
     )
+
+
+def domain_error_text(exc) -> str:
+    """A DomainError as one line for a page's message: the message and every field's reason."""
+    errors = exc.errors
+    if isinstance(errors, dict):
+        reasons = [m for msgs in errors.values() for m in msgs]
+    else:
+        reasons = [e.get("message", "") for e in errors or []]
+    return " ".join([exc.message, *reasons])
+
+
+def register_book_page(request: HttpRequest, *, make, default_kind: str, template: str, **extra):
+    """The register-book print page (sổ đăng ký văn bản đến / đi): the period form, and the PDF
+    or XLSX when `format` is asked. `make` is the app's selector (incoming_register_book or
+    outgoing_register_book), which checks what the person may print."""
+    import datetime as dt
+
+    from django.contrib import messages
+    from django.shortcuts import render
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from qlvb.core.errors import DomainError
+
+    today = timezone.localdate()
+    if "format" in request.GET:
+        try:
+            date_from = dt.date.fromisoformat(request.GET.get("date_from", ""))
+            date_to = dt.date.fromisoformat(request.GET.get("date_to", ""))
+            content, name, media = make(
+                viewer=request.user,
+                date_from=date_from,
+                date_to=date_to,
+                fmt=request.GET.get("format", "pdf"),
+                kind=request.GET.get("kind", default_kind),
+            )
+        except ValueError:
+            messages.error(request, _("Enter both dates."))
+        except DomainError as exc:
+            messages.error(request, domain_error_text(exc))
+        else:
+            response = HttpResponse(content, content_type=media)
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            return response
+    context = {
+        "date_from": request.GET.get("date_from") or f"{today.year}-01-01",
+        "date_to": request.GET.get("date_to") or today.isoformat(),
+        **extra,
+    }
+    return render(request, template, context)

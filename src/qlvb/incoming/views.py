@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +17,7 @@ from qlvb.agencies.models import Department, Person, Role
 from qlvb.agencies.selectors import agency_search
 from qlvb.audit.services import audit_record
 from qlvb.core.errors import DomainError, NotFound
-from qlvb.documents.http import attachment_response
+from qlvb.documents.http import attachment_response, domain_error_text, register_book_page
 from qlvb.documents.models import Urgency
 from qlvb.documents.selectors import attachment_get
 from qlvb.documents.services import Upload
@@ -264,35 +264,12 @@ def attachment_view(request, pk: int, attachment_pk: int):
 
 @login_required
 def register_book_view(request):
-    person = request.user
-    today = timezone.localdate()
-    if "format" in request.GET:
-        try:
-            date_from = dt.date.fromisoformat(request.GET.get("date_from", ""))
-            date_to = dt.date.fromisoformat(request.GET.get("date_to", ""))
-            content, name, media = incoming_register_book(
-                viewer=person,
-                date_from=date_from,
-                date_to=date_to,
-                fmt=request.GET.get("format", "pdf"),
-                kind=request.GET.get("kind", "incoming"),
-            )
-        except ValueError:
-            messages.error(request, _("Enter both dates."))
-        except DomainError as exc:
-            messages.error(request, " ".join([exc.message, *_flatten(exc.errors)]))
-        else:
-            response = HttpResponse(content, content_type=media)
-            response["Content-Disposition"] = f'attachment; filename="{name}"'
-            return response
-    return render(
+    return register_book_page(
         request,
-        "incoming/register_book.html",
-        {
-            "date_from": request.GET.get("date_from") or f"{today.year}-01-01",
-            "date_to": request.GET.get("date_to") or today.isoformat(),
-            "is_clerk": person.has_role(Role.CLERK),
-        },
+        make=incoming_register_book,
+        default_kind="incoming",
+        template="incoming/register_book.html",
+        is_clerk=request.user.has_role(Role.CLERK),
     )
 
 
@@ -371,7 +348,7 @@ def action_view(request, pk: int, action: str):
         else:
             raise Http404
     except DomainError as exc:
-        messages.error(request, " ".join([exc.message, *_flatten(exc.errors)]))
+        messages.error(request, domain_error_text(exc))
     if action == "reject" and incoming.state == IncomingState.RECEIVED:
         return redirect("incoming:detail", pk=pk)
     return redirect("incoming:detail", pk=pk)
@@ -413,12 +390,6 @@ def _assignment_items(post) -> list[dict]:
         if target := _parse_target(value):
             items.append({"kind": AssignmentKind.INFO, **target})
     return items
-
-
-def _flatten(errors) -> list[str]:
-    if isinstance(errors, dict):
-        return [m for msgs in errors.values() for m in msgs]
-    return [e.get("message", "") for e in errors or []]
 
 
 def _attach_errors(form, exc: DomainError) -> None:

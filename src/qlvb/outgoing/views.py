@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +14,7 @@ from django.views.decorators.http import require_POST
 from qlvb.agencies.models import Person, Role
 from qlvb.audit.services import audit_record
 from qlvb.core.errors import DomainError, NotFound
-from qlvb.documents.http import attachment_response
+from qlvb.documents.http import attachment_response, domain_error_text, register_book_page
 from qlvb.documents.services import Upload
 from qlvb.outgoing import selectors, services
 from qlvb.outgoing.forms import DraftForm
@@ -50,14 +48,8 @@ def _boxes_for(person) -> list[str]:
     return [*boxes, "issued", "all"]
 
 
-def _flatten(errors) -> list[str]:
-    if isinstance(errors, dict):
-        return [m for msgs in errors.values() for m in msgs]
-    return [e.get("message", "") for e in errors or []]
-
-
 def _error(request, exc: DomainError) -> None:
-    messages.error(request, " ".join([exc.message, *_flatten(exc.errors)]))
+    messages.error(request, domain_error_text(exc))
 
 
 @login_required
@@ -307,34 +299,11 @@ def file_view(request, pk: int, attachment_pk: int):
 
 @login_required
 def register_book_view(request):
-    person = request.user
-    today = timezone.localdate()
-    if "format" in request.GET:
-        try:
-            date_from = dt.date.fromisoformat(request.GET.get("date_from", ""))
-            date_to = dt.date.fromisoformat(request.GET.get("date_to", ""))
-            content, name, media = outgoing_register_book(
-                viewer=person,
-                date_from=date_from,
-                date_to=date_to,
-                fmt=request.GET.get("format", "pdf"),
-                kind=request.GET.get("kind", "outgoing"),
-            )
-        except ValueError:
-            messages.error(request, _("Enter both dates."))
-        except DomainError as exc:
-            _error(request, exc)
-        else:
-            response = HttpResponse(content, content_type=media)
-            response["Content-Disposition"] = f'attachment; filename="{name}"'
-            return response
-    return render(
+    return register_book_page(
         request,
-        "outgoing/register_book.html",
-        {
-            "date_from": request.GET.get("date_from") or f"{today.year}-01-01",
-            "date_to": request.GET.get("date_to") or today.isoformat(),
-        },
+        make=outgoing_register_book,
+        default_kind="outgoing",
+        template="outgoing/register_book.html",
     )
 
 
