@@ -174,6 +174,21 @@ def _diff(instance, values: dict) -> dict:
     return changed
 
 
+def _save_changes(*, actor, instance, values: dict, action: str, agency_id: int):
+    """Set the changed values, save and audit them ({field: [old, new]}); nothing when nothing
+    changes. The agency and department edits end the same way."""
+    changed = _diff(instance, values)
+    if not changed:
+        return instance
+    for name, value in values.items():
+        setattr(instance, name, value)
+    instance.save()
+    audit_record(
+        actor=actor, action=action, obj=instance, agency_id=agency_id, details={"changed": changed}
+    )
+    return instance
+
+
 def _plain(value):
     if hasattr(value, "pk"):
         return getattr(value, "code", None) or value.pk
@@ -307,20 +322,9 @@ def agency_update(*, actor, agency: Agency, data: dict) -> Agency:
             )
     values, errors = _clean_agency(data, instance=agency)
     _raise_if(errors)
-    changed = _diff(agency, values)
-    if not changed:
-        return agency
-    for name, value in values.items():
-        setattr(agency, name, value)
-    agency.save()
-    audit_record(
-        actor=actor,
-        action="agency.update",
-        obj=agency,
-        agency_id=agency.pk,
-        details={"changed": changed},
+    return _save_changes(
+        actor=actor, instance=agency, values=values, action="agency.update", agency_id=agency.pk
     )
-    return agency
 
 
 # --- departments and positions ----------------------------------------------------------------
@@ -432,20 +436,13 @@ def department_update(*, actor, department: Department, data: dict) -> Departmen
     _require_agency_admin(actor, agency)
     values, errors = _clean_department(data, agency=agency, instance=department)
     _raise_if(errors)
-    changed = _diff(department, values)
-    if not changed:
-        return department
-    for name, value in values.items():
-        setattr(department, name, value)
-    department.save()
-    audit_record(
+    return _save_changes(
         actor=actor,
+        instance=department,
+        values=values,
         action="department.update",
-        obj=department,
         agency_id=agency.pk,
-        details={"changed": changed},
     )
-    return department
 
 
 @transaction.atomic
