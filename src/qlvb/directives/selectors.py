@@ -6,7 +6,9 @@ and the leaders of the province (UBND tỉnh, Văn phòng UBND tỉnh) see every
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 
+from django.db import connection, transaction
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
 from qlvb.agencies.models import Agency, AgencyLevel, Role
@@ -120,6 +122,19 @@ def tracking_count_queries(
     return grouped(DONE, DONE_STATUSES), grouped(~DONE, OPEN_STATUSES)
 
 
+@contextmanager
+def _without_jit():
+    """An agency's own screen (lead, assigning or co-operating) costs more than
+    jit_above_cost at a million documents, and compiling the plan took 210 ms to run 25 ms of
+    work (docs/benchmarks.md): no JIT for the count queries, as the reports and search do."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        yield
+
+
 def tracking_counts(
     *,
     viewer,
@@ -135,12 +150,13 @@ def tracking_counts(
     )
     keys = [s.value for s in STATUS_ORDER]  # plain strings: enum lookups cost, 220 rows × 5
     by_agency: dict[int, dict] = {}
-    for query in queries:
-        for counts in query:
-            row = by_agency.get(counts["lead_agency_id"])
-            if row is None:
-                row = by_agency[counts["lead_agency_id"]] = dict.fromkeys(keys, 0)
-            row.update(counts)
+    with _without_jit():
+        for query in queries:
+            for counts in query:
+                row = by_agency.get(counts["lead_agency_id"])
+                if row is None:
+                    row = by_agency[counts["lead_agency_id"]] = dict.fromkeys(keys, 0)
+                row.update(counts)
     names = dict(Agency.objects.filter(pk__in=list(by_agency)).values_list("pk", "name"))
     overdue, done_late = Status.OVERDUE.value, Status.DONE_LATE.value
     done_on_time = Status.DONE_ON_TIME.value
