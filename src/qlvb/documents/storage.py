@@ -128,13 +128,22 @@ def store(staged: StagedFile) -> Blob:
                 files_written_until_commit.note(name)
         try:
             with transaction.atomic():
-                return Blob.objects.create(
+                blob = Blob.objects.create(
                     sha256=staged.sha256, size=staged.size, storage_name=name
                 )
+            # Content never seen before: nothing derived from it (text, signature check)
+            # exists yet, so the apps that reuse such results need not look (see first_copy).
+            blob.first_copy = True
+            return blob
         except IntegrityError:
             return Blob.objects.get(sha256=staged.sha256)
     finally:
         staged.discard()
+
+
+def first_copy(blob: Blob) -> bool:
+    """True when `blob` was created by this very store() call: no other file has its bytes."""
+    return getattr(blob, "first_copy", False)
 
 
 def open_verified(blob: Blob, *, start: int = 0, end: int | None = None) -> Iterator[bytes]:

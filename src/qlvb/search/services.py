@@ -35,8 +35,33 @@ def index_request(*, document_id: int) -> IndexJob | None:
 
 
 def extraction_request(*, attachment: Attachment) -> TextExtraction:
-    """For a file just attached (post_save, created): it has no extraction yet, so one INSERT
-    (a get_or_create cost a SELECT and a savepoint on every upload)."""
+    """For a file just attached (post_save, created). The same bytes already read for another
+    file (a document delivered to 220 agencies is one blob) give their text at once, without a
+    job; otherwise one INSERT and a job."""
+    from qlvb.documents.storage import first_copy
+
+    earlier = None
+    if not first_copy(attachment.blob):
+        earlier = (
+            TextExtraction.objects.filter(
+                attachment__blob_id=attachment.blob_id, state=WorkState.DONE
+            )
+            .order_by("-id")
+            .first()
+        )
+    if earlier is not None:
+        now = timezone.now()
+        return TextExtraction.objects.create(
+            attachment=attachment,
+            document_id_value=attachment.document_id,
+            state=WorkState.DONE,
+            attempts=0,
+            finished_at=now,
+            method=earlier.method,
+            text=earlier.text,
+            chars=earlier.chars,
+            searchable_pdf_id=earlier.searchable_pdf_id,
+        )
     extraction = TextExtraction.objects.create(
         attachment=attachment, document_id_value=attachment.document_id
     )

@@ -797,11 +797,38 @@ def record_verification(attachment: Attachment, *, data: bytes | None = None) ->
     return check
 
 
-def verification_request(*, attachment: Attachment) -> VerificationRequest:
+# How long a check of some bytes stands for another file with the same bytes (revocation data
+# and trust roots change slowly; a check older than this is made again).
+REUSE_CHECK_FOR = dt.timedelta(hours=1)
+
+
+def verification_request(*, attachment: Attachment) -> VerificationRequest | None:
     """Ask for the check of a PDF just attached (post_save, created), after the storing
-    transaction commits: it has no request yet, so one INSERT (no SELECT, no savepoint)."""
+    transaction commits: one INSERT (no get_or_create: a new file has no request yet), or the
+    recent check of the same bytes copied (None then)."""
+    from qlvb.documents.storage import first_copy
     from qlvb.jobs.services import enqueue
 
+    # The same bytes checked a moment ago for another file (a document delivered to every
+    # agency is one blob) check alike: the recent result is this file's too, without a job.
+    if not first_copy(attachment.blob):
+        earlier = (
+            PdfVerification.objects.filter(
+                attachment__blob_id=attachment.blob_id,
+                checked_at__gte=timezone.now() - REUSE_CHECK_FOR,
+            )
+            .order_by("-checked_at")
+            .first()
+        )
+        if earlier is not None:
+            PdfVerification.objects.create(
+                attachment=attachment,
+                status=earlier.status,
+                label=earlier.label,
+                result=earlier.result,
+                checked_at=earlier.checked_at,
+            )
+            return None
     request = VerificationRequest.objects.create(attachment=attachment)
     enqueue(request)
     return request

@@ -285,3 +285,32 @@ def _docx(text: str) -> io.BytesIO:
     out.seek(0)
     out.name = "du-thao.docx"
     return out
+
+
+def test_a_document_delivered_to_many_agencies_is_read_and_checked_once(people, cong_van):
+    """Every recipient's copy is the same blob: its text and its signature check are made once
+    (for the sender's file) and each copy gets them at once, with no job of its own."""
+    from qlvb.documents.models import Attachment
+    from qlvb.jobs.runner import run_due
+    from qlvb.search.models import TextExtraction
+    from qlvb.signing.models import PdfVerification, VerificationRequest
+
+    agencies = make_recipients(5)
+    pk = to_signed(people, [{"agency_id": a["agency"].pk} for a in agencies], doc_type=cong_van)
+    run_due()  # the worker reads the signed file while the document waits to be issued
+    issue(people, pk)
+    outgoing = OutgoingDocument.objects.get(pk=pk)
+    delivered = Attachment.objects.filter(
+        document__incoming__in=[d.incoming_id for d in Delivery.objects.filter(outgoing=outgoing)]
+    )
+    assert delivered.count() == 5
+    assert len({a.blob_id for a in delivered}) == 1
+    blob_id = delivered[0].blob_id
+    texts = TextExtraction.objects.filter(attachment__blob_id=blob_id)
+    assert texts.count() >= 6 and {t.state for t in texts} == {"done"}
+    assert texts.filter(attempts__gt=0).count() == 1  # one real extraction, the others copied
+    assert len({t.text for t in texts}) == 1
+    checks = PdfVerification.objects.filter(attachment__blob_id=blob_id)
+    assert set(checks.values_list("attachment_id", flat=True)) >= {a.pk for a in delivered}
+    assert len({(c.status, c.label) for c in checks}) == 1
+    assert not VerificationRequest.objects.filter(attachment__in=delivered).exists()
