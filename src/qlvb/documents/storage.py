@@ -146,6 +146,20 @@ def first_copy(blob: Blob) -> bool:
     return getattr(blob, "first_copy", False)
 
 
+def other_copies(attachment, *, limit: int = 20):
+    """Ids of the latest other attachments with the same bytes (a subquery): where the results
+    derived from these bytes are found, through the attachments' blob index, whatever the size
+    of the tables holding those results."""
+    from qlvb.documents.models import Attachment
+
+    return (
+        Attachment.objects.filter(blob_id=attachment.blob_id)
+        .exclude(pk=attachment.pk)
+        .order_by("-id")
+        .values("id")[:limit]
+    )
+
+
 def open_verified(blob: Blob, *, start: int = 0, end: int | None = None) -> Iterator[bytes]:
     """Stream a blob (or the byte range start..end inclusive). A full read re-hashes the bytes
     and raises CorruptBlob at the end when they do not match their address."""

@@ -38,17 +38,14 @@ def extraction_request(*, attachment: Attachment) -> TextExtraction:
     """For a file just attached (post_save, created). The same bytes already read for another
     file (a document delivered to 220 agencies is one blob) give their text at once, without a
     job; otherwise one INSERT and a job."""
-    from qlvb.documents.storage import first_copy
+    from qlvb.documents.storage import first_copy, other_copies
 
     earlier = None
     if not first_copy(attachment.blob):
-        earlier = (
-            TextExtraction.objects.filter(
-                attachment__blob_id=attachment.blob_id, state=WorkState.DONE
-            )
-            .order_by("-id")
-            .first()
-        )
+        found = TextExtraction.objects.filter(
+            attachment_id__in=other_copies(attachment), state=WorkState.DONE
+        ).order_by()[:1]
+        earlier = next(iter(found), None)
     if earlier is not None:
         now = timezone.now()
         return TextExtraction.objects.create(

@@ -806,7 +806,7 @@ def verification_request(*, attachment: Attachment) -> VerificationRequest | Non
     """Ask for the check of a PDF just attached (post_save, created), after the storing
     transaction commits: one INSERT (no get_or_create: a new file has no request yet), or the
     recent check of the same bytes copied (None then)."""
-    from qlvb.documents.storage import first_copy
+    from qlvb.documents.storage import first_copy, other_copies
     from qlvb.jobs.services import enqueue
 
     # The same bytes checked a moment ago for another file (a document delivered to every
@@ -814,7 +814,7 @@ def verification_request(*, attachment: Attachment) -> VerificationRequest | Non
     if not first_copy(attachment.blob):
         earlier = (
             PdfVerification.objects.filter(
-                attachment__blob_id=attachment.blob_id,
+                attachment_id__in=other_copies(attachment),
                 checked_at__gte=timezone.now() - REUSE_CHECK_FOR,
             )
             .order_by("-checked_at")
