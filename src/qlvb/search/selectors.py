@@ -186,7 +186,7 @@ def _ranked(ids: list[int], query: ParsedQuery) -> QuerySet[SearchEntry]:
     """The candidates, best first: only they are ranked."""
     backend = get_backend()
     return backend.order_by_rank(
-        backend.annotate_rank(SearchEntry.objects.filter(pk__in=ids), query)
+        backend.annotate_rank(SearchEntry.objects.filter(pk__in=ids), query, ids)
     )
 
 

@@ -57,9 +57,18 @@ class SearchBackend:
         condition, rank = self._parts(query)
         return qs.filter(condition).annotate(rank=rank)
 
-    def annotate_rank(self, qs: QuerySet, query: ParsedQuery) -> QuerySet:
-        """`rank` on rows already known to match (the ranked candidates): no match again."""
+    def annotate_rank(self, qs: QuerySet, query: ParsedQuery, ids: list[int]) -> QuerySet:
+        """`rank` on rows already known to match (the candidates `ids`): no match again."""
         return qs.annotate(rank=self._parts(query)[1])
+
+    def notation_boost(self, query: ParsedQuery):
+        if not query.notation:
+            return Value(0.0, output_field=FloatField())
+        return Case(
+            When(Q(notation__contains=query.notation), then=Value(NOTATION_BOOST)),
+            default=Value(0.0),
+            output_field=FloatField(),
+        )
 
     def reading(self):
         """Around the statements of one search (a context manager)."""
