@@ -8,6 +8,7 @@ The processes use the test database by name, so the test commits for real (trans
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -19,13 +20,13 @@ import pytest
 import requests
 from django.conf import settings
 from django.test import Client
+from pypdf import PdfWriter
 
 from qlvb.documents.defaults import ensure_document_types
 from qlvb.exchange.installation import free_port
 from qlvb.incoming.models import IncomingDocument
 from qlvb.incoming.tests.conftest import (  # noqa: F401  fixtures shared with incoming
     office,
-    pdf,
     people,
     sender,
 )
@@ -126,7 +127,17 @@ def test_two_web_nodes_and_two_workers_share_one_database(people, tmp_path):  # 
         for url, proc in zip(urls, webs, strict=True):
             _wait_up(url, proc)
         sessions = [_session(people["clerk"]) for _ in range(CLIENTS)]
-        scan = pdf(2).getvalue()
+
+        def scan(c: int, i: int) -> bytes:
+            # Each registration its own scan (own bytes): each one's text and signature check
+            # is real background work, not the copy of an earlier file's result.
+            writer = PdfWriter()
+            writer.add_blank_page(width=595, height=842)
+            writer.add_metadata({"/Title": f"Công văn {c}-{i}"})
+            out = io.BytesIO()
+            writer.write(out)
+            return out.getvalue()
+
         answers: list[tuple[str, int, dict]] = []
         lock = threading.Lock()
 
@@ -143,7 +154,7 @@ def test_two_web_nodes_and_two_workers_share_one_database(people, tmp_path):  # 
                         "organ_name": "Sở Tài chính",
                         "subject": f"V/v đề nghị số {c}-{i}",
                     },
-                    files={"files": (f"scan-{c}-{i}.pdf", scan, "application/pdf")},
+                    files={"files": (f"scan-{c}-{i}.pdf", scan(c, i), "application/pdf")},
                     timeout=60,
                 )
                 with lock:
