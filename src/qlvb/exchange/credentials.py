@@ -75,17 +75,42 @@ def install_agency_key(agency, *, key_pem: bytes, cert_pem: str) -> None:
     with open(os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
         out.write(key_pem)
     (folder / f"{agency.code}.cert.pem").write_text(cert_pem)
+    _TRUSTED.clear()
 
 
 def split_pem(text: str) -> list[str]:
     return [m.group(0) for m in PEM_CERT.finditer(text or "")]
 
 
+_TRUSTED: dict[str, tuple[float, tuple, list[str]]] = {}
+TRUSTED_SECONDS = 5.0
+
+
 def trusted_certificates(organ_id: str) -> list[str]:
     """Certificates accepted for packages from `organ_id`: this installation's own agency
-    certificate for that code, and those the administrator configured on the active peers."""
-    from qlvb.agencies.models import Agency
+    certificate for that code, and those the administrator configured on the active peers.
+    Kept a few seconds per process and dropped at once when the peers' certificates change
+    (one cheap query): an inbox receiving many packages looks them up once."""
+    import time
+
     from qlvb.exchange.models import Peer
+
+    peers = tuple(
+        Peer.objects.filter(is_active=True).order_by("pk").values_list("pk", "certificates")
+    )
+    cached = _TRUSTED.get(organ_id)
+    now = time.monotonic()
+    if cached and cached[1] == peers and now - cached[0] < TRUSTED_SECONDS:
+        return cached[2]
+    certs = _trusted(organ_id, [text for _, text in peers])
+    if len(_TRUSTED) > 1000:
+        _TRUSTED.clear()
+    _TRUSTED[organ_id] = (now, peers, certs)
+    return certs
+
+
+def _trusted(organ_id: str, peer_certificates: list[str]) -> list[str]:
+    from qlvb.agencies.models import Agency
 
     certs: list[str] = []
     agency = Agency.objects.filter(code=organ_id, on_installation=True).first()
@@ -93,6 +118,6 @@ def trusted_certificates(organ_id: str) -> list[str]:
         own = agency_signing_key(agency)
         if own:
             certs.append(own[1])
-    for text in Peer.objects.filter(is_active=True).values_list("certificates", flat=True):
+    for text in peer_certificates:
         certs.extend(split_pem(text))
     return certs

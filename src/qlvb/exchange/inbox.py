@@ -1,7 +1,8 @@
 """`POST /api/v1/exchange/inbox`: where peers (another qlvb, OMS) post edXML. The peer shows
-the bearer token the administrator issued to it; the body is streamed to a temporary file
-(never read whole), then received. Answers: 202 with what became of it, 401 without a valid
-token, 413 past the size cap, 422 problem (status 02 queued for the sender) when refused."""
+the bearer token the administrator issued to it; the body is streamed to a file in the spool
+(never read whole), checked and kept there for the workers to register. Answers: 202 once it
+is on disk, 401 without a valid token, 413 past the size cap, 422 problem (status 02 queued
+for the sender) when refused."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def peer_of(request: HttpRequest) -> Peer | None:
 @csrf_exempt
 @require_POST
 def inbox(request: HttpRequest):
-    from qlvb.exchange.services import receive
+    from qlvb.exchange.services import accept, spool_dir
 
     peer = peer_of(request)
     if peer is None:
@@ -43,7 +44,8 @@ def inbox(request: HttpRequest):
             headers={"WWW-Authenticate": "Bearer"},
         )
     limit = Limits().max_bytes
-    handle, path = tempfile.mkstemp(prefix="edxml-in-", suffix=".xml")
+    handle, path = tempfile.mkstemp(prefix="edxml-in-", suffix=".xml", dir=spool_dir())
+    result: dict = {}
     try:
         size = 0
         with os.fdopen(handle, "wb") as out:
@@ -59,7 +61,7 @@ def inbox(request: HttpRequest):
                     )
                 out.write(chunk)
         try:
-            result = receive(source=path, peer=peer)
+            result = accept(path=path, peer=peer)
         except DomainError as exc:
             return problem_response(
                 request,
@@ -71,5 +73,6 @@ def inbox(request: HttpRequest):
             )
         return JsonResponse(result, status=202, json_dumps_params={"ensure_ascii": False})
     finally:
-        if os.path.exists(path):
+        # Once spooled the file belongs to the workers; anything else is not kept.
+        if result.get("state") != "received" and os.path.exists(path):
             os.unlink(path)

@@ -4,7 +4,9 @@ entry that accepts a bearer token, and gunicorn serving it on a free port of 127
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -43,11 +45,14 @@ class Installation:
         peer_url: str = "http://127.0.0.1:9",
         peer_secret: str = "",
         workers: int = 2,
+        worker: bool = False,
     ):
         self.data_dir = Path(data_dir)
         self.code, self.name, self.token = code, name, token
         self.trusted_cert, self.peer_url, self.peer_secret = trusted_cert, peer_url, peer_secret
         self.workers = workers
+        self.with_worker = worker  # also run `qlvb worker` (spooled packages, outbox)
+        self.worker: subprocess.Popen | None = None
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -82,6 +87,13 @@ class Installation:
         self.qlvb("shell", "-c", script)
 
     def start(self) -> None:
+        if self.with_worker:
+            self.worker = subprocess.Popen(
+                [sys.executable, "-m", "qlvb", "worker", "-w", "2"],
+                env=self.env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         self.process = subprocess.Popen(  # noqa: S603
             [
                 sys.executable,
@@ -100,6 +112,7 @@ class Installation:
             env=self.env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            start_new_session=True,  # kill() takes gunicorn's workers down with it
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -112,16 +125,33 @@ class Installation:
         raise RuntimeError("the second installation did not start")
 
     def kill(self) -> None:
+        """The installation dies at once: gunicorn and its workers (SIGKILL to the group)."""
+        self._end_worker(kill=True)
         if self.process is not None:
-            self.process.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(10)
             self.process = None
 
+    def _end_worker(self, *, kill: bool) -> None:
+        if self.worker is not None:
+            self.worker.kill() if kill else self.worker.terminate()
+            self.worker.wait(20)
+            self.worker = None
+
     def stop(self) -> None:
+        self._end_worker(kill=False)
         if self.process is not None:
             self.process.terminate()
             self.process.wait(20)
             self.process = None
+
+    def sql(self, query: str, *params):
+        """One read of this installation's SQLite database, without starting Django."""
+        import sqlite3
+
+        with sqlite3.connect(self.data_dir / "qlvb.sqlite3", timeout=30) as db:
+            return db.execute(query, params).fetchall()
 
     def count_incoming(self) -> int:
         out = self.qlvb(

@@ -165,3 +165,25 @@ class InboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sender_code} {self.document_id}"
+
+
+class SpooledPackage(WorkItem):
+    """Gói tin đã đến, chờ vào hàng tiếp nhận. The inbox answers a peer once the package is
+    parsed, checked (recipient, signature) and stored here durably (file and row, one commit);
+    workers register spooled packages several to a transaction. Registration is idempotent on
+    (sender, DocumentId), so a row run twice after a crash registers its package once."""
+
+    peer = models.ForeignKey(Peer, null=True, blank=True, on_delete=models.SET_NULL)
+    path = models.CharField(max_length=500)
+    sender_code = models.CharField(max_length=50)
+    document_id = models.CharField(max_length=300)
+    business_doc_type = models.PositiveSmallIntegerField(default=0)
+    subject = models.CharField(max_length=500, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+
+    class Meta(WorkItem.Meta):
+        verbose_name = "gói tin chờ vào hàng tiếp nhận"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.sender_code} {self.document_id}"

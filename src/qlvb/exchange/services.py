@@ -98,6 +98,7 @@ from qlvb.exchange.models import (  # noqa: E402
     OutboxMessage,
     Peer,
     PeerKind,
+    SpooledPackage,
 )
 from qlvb.jobs.services import enqueue, enqueue_many  # noqa: E402
 
@@ -226,6 +227,9 @@ def queue_status(*, incoming, status_code: str, actor=None, occurred_at=None, te
     enqueue(message)
 
 
+_SIGNERS: dict[tuple, object] = {}
+
+
 def _signer_for(agency):
     found = credentials.agency_signing_key(agency)
     if not found:
@@ -234,7 +238,13 @@ def _signer_for(agency):
         raise PermanentError(
             f"Cơ quan {agency.code} chưa có khóa và chứng thư số để ký gói tin liên thông."
         )
-    return make_signer(*found)
+    # A worker signs many packages with the same key: load it once (keyed by the PEM itself,
+    # so a replaced key is picked up at once).
+    if found not in _SIGNERS:
+        if len(_SIGNERS) > 64:
+            _SIGNERS.clear()
+        _SIGNERS[found] = make_signer(*found)
+    return _SIGNERS[found]
 
 
 def build_outbox_message(message: OutboxMessage):
@@ -423,12 +433,176 @@ def receive(*, source, peer: Peer | None = None) -> dict:
     goes back); status messages update our deliveries in timestamp order. Refused messages
     raise an EdxmlError after status 02 was queued for the sender when it can be addressed;
     nothing is half-imported."""
+    message = _parse_or_refuse(source, peer=peer)
+    try:
+        if isinstance(message, StatusMessage):
+            return _receive_status(message, peer=peer)
+        return _receive_package(message, peer=peer)
+    finally:
+        message.cleanup()
+
+
+def spool_dir():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    folder = Path(settings.DATA_DIR) / "exchange" / "spool"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def accept(*, path: str, peer: Peer | None = None) -> dict:
+    """What the inbox does with a posted file (`path`, which it gives up): parse and verify
+    it, refuse it now (status 02, EdxmlError) when it is not for us or not validly signed,
+    otherwise store it durably in the spool and answer; workers then register spooled packages
+    in batches (`register_spooled`). Status messages are small and applied at once."""
+    import os
+
+    message = _parse_or_refuse(path, peer=peer)
+    try:
+        if isinstance(message, StatusMessage):
+            return _receive_status(message, peer=peer)
+        local = _addressed(message, peer=peer)
+        existing = dict(
+            InboxMessage.objects.filter(
+                agency__in=local,
+                kind=MessageKind.DOCUMENT,
+                sender_code=message.sender.organ_id[:50],
+                document_id=message.document_id[:300],
+                business_doc_type=message.business_doc_type,
+                state=InboxState.ACCEPTED,
+            ).values_list("agency__code", "pk")
+        )
+        if len(existing) == len(local):  # registered everywhere already: nothing to spool
+            return {
+                "kind": "document",
+                "document_id": message.document_id,
+                "results": [
+                    {"agency": code, "duplicate": True, "id": pk} for code, pk in existing.items()
+                ],
+            }
+    finally:
+        message.cleanup()
+    import shutil
+    import uuid
+    from pathlib import Path
+
+    target = Path(path)
+    if target.parent != spool_dir():
+        target = spool_dir() / f"edxml-{uuid.uuid4().hex}.xml"
+        shutil.move(path, target)
+    with open(target, "rb+") as stream:
+        os.fsync(stream.fileno())  # acknowledged means on disk
+    with transaction.atomic():
+        row = SpooledPackage.objects.create(
+            peer=peer,
+            path=str(target),
+            sender_code=message.sender.organ_id[:50],
+            document_id=message.document_id[:300],
+            business_doc_type=message.business_doc_type,
+            subject=message.subject[:500],
+            size=target.stat().st_size,
+        )
+        enqueue(row)
+    return {
+        "kind": "document",
+        "document_id": row.document_id,
+        "state": "received",
+        "id": f"spool-{row.pk}",
+    }
+
+
+def _claim_more(item, *, limit: int) -> list:
+    """Up to `limit` other due spooled packages, claimed with the runner's lease rules."""
+    from datetime import timedelta
+
+    from django.db.models import F
+
+    from qlvb.jobs.runner import due_filter, lease_seconds
+
+    now = timezone.now()
+    pks = list(
+        SpooledPackage.objects.filter(due_filter(now))
+        .exclude(pk=item.pk)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if not pks:
+        return []
+    token = f"{item._lease_token}+"
+    SpooledPackage.objects.filter(due_filter(now), pk__in=pks).update(
+        state="running",
+        leased_by=token,
+        lease_until=now + timedelta(seconds=lease_seconds()),
+        attempts=F("attempts") + 1,
+    )
+    return list(SpooledPackage.objects.filter(pk__in=pks, leased_by=token).select_related("peer"))
+
+
+def register_spooled(item, *, batch: int = 20) -> dict:
+    """A worker's claim of one spooled package takes up to `batch - 1` more with it and
+    registers them all in one transaction (one commit, one audit chain lock, instead of one
+    per package); each package in its own savepoint, so one that fails is retried alone and
+    one that is refused gets its status 02. Files go only after the commit: a spooled row
+    whose file is gone was registered (or refused) already."""
+    import os
+
+    from qlvb.jobs.runner import backoff_seconds
+
+    rows = [item, *_claim_more(item, limit=batch - 1)]
+    done, outcomes, item_error = [], {}, None
+    with transaction.atomic():
+        for row in rows:
+            if not os.path.exists(row.path):
+                outcomes[row.pk] = {"already": "registered"}
+                done.append(row)
+                continue
+            try:
+                with transaction.atomic():
+                    try:
+                        outcomes[row.pk] = receive(source=row.path, peer=row.peer)
+                    except EdxmlError as exc:
+                        outcomes[row.pk] = {"refused": exc.message}
+            except Exception as exc:
+                if row is item:
+                    item_error = exc
+                else:
+                    SpooledPackage.objects.filter(pk=row.pk).update(
+                        state="pending",
+                        lease_until=None,
+                        last_error=f"{type(exc).__name__}: {exc}"[:4000],
+                        next_attempt_at=timezone.now()
+                        + dt.timedelta(seconds=backoff_seconds(row.attempts)),
+                    )
+                continue
+            done.append(row)
+        others = [r.pk for r in done if r is not item]
+        if others:
+            SpooledPackage.objects.filter(pk__in=others).update(
+                state="done", finished_at=timezone.now(), lease_until=None
+            )
+
+        def unlink():
+            for row in done:
+                if os.path.exists(row.path):
+                    os.unlink(row.path)
+
+        transaction.on_commit(unlink)
+    if item_error is not None:
+        raise item_error
+    return {"batch": len(rows), "registered": len(done), "outcome": outcomes.get(item.pk)}
+
+
+def _parse_or_refuse(source, *, peer):
+    """The parsed message; a refused one is recorded and answered with status 02 (to the
+    sender and DocumentId read from the raw head, when they can be) before it raises."""
     head = b""
     if isinstance(source, str):
         with open(source, "rb") as stream:
             head = stream.read(65536)
     try:
-        message = parse(source, verifier=make_verifier(credentials.trusted_certificates))
+        return parse(source, verifier=make_verifier(credentials.trusted_certificates))
     except EdxmlError as exc:
         sender_code, document_id = _salvage(head)
         with transaction.atomic():
@@ -448,12 +622,6 @@ def receive(*, source, peer: Peer | None = None) -> dict:
                 peer=peer,
             )
         raise
-    try:
-        if isinstance(message, StatusMessage):
-            return _receive_status(message, peer=peer)
-        return _receive_package(message, peer=peer)
-    finally:
-        message.cleanup()
 
 
 def _refuse(message, *, agency, peer, reason: str, kind=MessageKind.DOCUMENT):
@@ -483,11 +651,10 @@ def _refuse(message, *, agency, peer, reason: str, kind=MessageKind.DOCUMENT):
     raise Rejected(reason)
 
 
-def _receive_package(package, *, peer) -> dict:
+def _addressed(package, *, peer) -> list:
+    """The agencies of this installation the package is for; refused (status 02, Rejected)
+    when it has none or its signature does not verify."""
     from qlvb.agencies.models import Agency
-    from qlvb.documents.services import Upload
-    from qlvb.incoming import services as incoming_services
-    from qlvb.incoming.models import IncomingDocument
 
     codes = [r.organ_id for r in package.recipients if r.organ_id]
     known = {a.code: a for a in Agency.objects.filter(code__in=codes)}
@@ -510,6 +677,16 @@ def _receive_package(package, *, peer) -> dict:
             package.signature.reason or "không xác định."
         )
         _refuse(package, agency=first, peer=peer, reason=reason)
+    return local
+
+
+def _receive_package(package, *, peer) -> dict:
+    from qlvb.agencies.models import Agency
+    from qlvb.documents.services import Upload
+    from qlvb.incoming import services as incoming_services
+    from qlvb.incoming.models import IncomingDocument
+
+    local = _addressed(package, peer=peer)
     sender = Agency.objects.filter(code=package.sender.organ_id).first()
     kind = package.business_doc_type
     results = []

@@ -8,7 +8,7 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from qlvb.exchange.models import OutboxMessage
+from qlvb.exchange.models import OutboxMessage, SpooledPackage
 from qlvb.jobs.registry import job_handler, work_handler
 
 logger = logging.getLogger("qlvb.exchange")
@@ -19,6 +19,13 @@ def send(message: OutboxMessage):
     from qlvb.exchange.services import send_outbox_message
 
     return send_outbox_message(message)
+
+
+@work_handler(SpooledPackage)
+def register(item: SpooledPackage):
+    from qlvb.exchange.services import register_spooled
+
+    return register_spooled(item)
 
 
 @db_periodic_task(crontab(minute="*"))

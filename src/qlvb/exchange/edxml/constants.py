@@ -4,6 +4,7 @@ from __future__ import annotations
 
 NS = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
 DSIG_NS = "http://www.w3.org/2000/09/xmldsig#"
+SHA256_URI = "http://www.w3.org/2001/04/xmlenc#sha256"
 PREFIX = "edXML"
 
 DATE_FORMAT = "%Y/%m/%d"

@@ -18,7 +18,12 @@ EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
 
 def make_signer(key_pem: bytes | str, cert_pem: bytes | str) -> Callable:
     """A writer `signer`: returns the envelope with its Signature in edXMLHeader."""
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
     from signxml import XMLSigner, methods
+
+    # Loading (and checking) an RSA key costs ~50 ms, far more than a signature: once per signer.
+    key = load_pem_private_key(key_pem if isinstance(key_pem, bytes) else key_pem.encode(), None)
+    cert = cert_pem.decode() if isinstance(cert_pem, bytes) else cert_pem
 
     def sign(envelope: etree._Element) -> etree._Element:
         header = envelope.find(f"{{{NS}}}edXMLHeader")
@@ -30,12 +35,7 @@ def make_signer(key_pem: bytes | str, cert_pem: bytes | str) -> Callable:
             digest_algorithm="sha256",
             c14n_algorithm=EXC_C14N,
         )
-        signed = signer.sign(
-            envelope,
-            key=key_pem if isinstance(key_pem, bytes) else key_pem.encode(),
-            cert=cert_pem.decode() if isinstance(cert_pem, bytes) else cert_pem,
-        )
-        return signed
+        return signer.sign(envelope, key=key, cert=cert)
 
     return sign
 

@@ -91,6 +91,9 @@ class Reference:
     content_type: str = ""
     description: str = ""
     attachment_name: str = ""
+    # sha256 (hex) of the file as encoded, from the ds:DigestValue that qlvb writes into the
+    # signed manifest so the envelope signature covers the attachments; "" when absent.
+    sha256: str = ""
 
 
 @dataclass

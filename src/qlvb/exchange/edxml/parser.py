@@ -35,6 +35,7 @@ from qlvb.exchange.edxml.constants import (
     DSIG_NS,
     NS,
     ORGANIZATION_FIELDS,
+    SHA256_URI,
     STAFF_FIELDS,
 )
 from qlvb.exchange.edxml.errors import EdxmlError, MalformedPackage, UnsafePackage, WrongNamespace
@@ -448,6 +449,47 @@ def _find_signature(header):
     return None
 
 
+def _digest_of(ref) -> str:
+    """The sha256 (hex) of a manifest Reference's ds:DigestValue, "" when absent or not
+    SHA-256 (then the attachment is simply not covered)."""
+    method = next((c for c in ref if _local(c.tag) == (DSIG_NS, "DigestMethod")), None)
+    value = next((c for c in ref if _local(c.tag) == (DSIG_NS, "DigestValue")), None)
+    if value is None or method is None or method.get("Algorithm") != SHA256_URI:
+        return ""
+    try:
+        raw = binascii.a2b_base64((value.text or "").strip().encode("ascii"), strict_mode=True)
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        return "invalid"
+    return raw.hex() if len(raw) == 32 else "invalid"
+
+
+def _check_digests(package: Package, decoded: list[tuple[str, str, str]]) -> None:
+    """The envelope signature covers the attachments through the digests of the signed
+    manifest: a file that does not match (or is missing from a manifest that lists digests)
+    makes the signature invalid. A manifest without digests (other producers) is accepted
+    with a warning: its signature covers the envelope only."""
+    digests = {ref.content_id: ref.sha256 for ref in package.references if ref.sha256}
+    if not decoded:
+        return
+    if not digests:
+        if package.signature.valid:
+            package.warnings.append(
+                "Chữ ký số chỉ bao phủ phong bì, không bao phủ tệp đính kèm (danh mục không "
+                "có mã băm)."
+            )
+        return
+    for cid, name, sha in decoded:
+        if digests.get(cid) != sha:
+            reason = (
+                f"Tệp đính kèm «{name}» không khớp mã băm trong phần đã ký: tệp đã bị thay "
+                "đổi hoặc không thuộc gói tin đã ký."
+            )
+            package.warnings.append(reason)
+            if package.signature.valid:
+                package.signature.valid, package.signature.reason = False, reason
+            return
+
+
 def _normalise_cid(value: str) -> str:
     value = (value or "").strip().strip("<>")
     return value[4:] if value.lower().startswith("cid:") else value
@@ -659,12 +701,14 @@ def _build(builder: _Builder, limits: Limits, verifier) -> Package | StatusMessa
             content_type=_text(ref, "ContentType"),
             description=_text(ref, "Description"),
             attachment_name=_text(ref, "AttachmentName"),
+            sha256=_digest_of(ref),
         )
         for ref in _children(manifest, "Reference")
     ]
     by_cid = {ref.content_id: ref for ref in package.references}
     budget = [0]
     attachments: list[Attachment] = []
+    decoded: list[tuple[str, str, str]] = []  # (cid, name, sha256) as received, before unzip
     try:
         for index, el in enumerate(_children(_child(root, "AttachmentEncoded"), "Attachment"), 1):
             encoded = next((c for c in el if _local(c.tag)[1] == "ContentTransferEncoded"), None)
@@ -686,6 +730,7 @@ def _build(builder: _Builder, limits: Limits, verifier) -> Package | StatusMessa
                 sha256=decoder.sha.hexdigest(),
             )
             attachments.append(item)
+            decoded.append((cid, item.name, item.sha256))
             attachments[-1:] = _unzip(item, limits, budget)
         for ref in package.references:
             if not any(a.content_id.split("-")[0] == ref.content_id for a in attachments):
@@ -693,6 +738,7 @@ def _build(builder: _Builder, limits: Limits, verifier) -> Package | StatusMessa
                     f"Tệp «{ref.attachment_name or ref.content_id}» có trong danh mục "
                     "nhưng không có nội dung."
                 )
+        _check_digests(package, decoded)
     except BaseException:
         for item in attachments:
             if item.path and os.path.exists(item.path):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Callable
 from typing import BinaryIO
@@ -16,9 +17,11 @@ from lxml import etree
 from qlvb.exchange.edxml.constants import (
     BUSINESS_TYPES,
     DATE_FORMAT,
+    DSIG_NS,
     NS,
     ORGANIZATION_FIELDS,
     PREFIX,
+    SHA256_URI,
     STAFF_FIELDS,
     STATUS_CODES,
     TIMESTAMP_FORMAT,
@@ -214,6 +217,12 @@ def package_envelope(package: Package) -> etree._Element:
         _sub(ref, "ContentType", attachment.content_type)
         _sub(ref, "Description", attachment.description)
         _sub(ref, "AttachmentName", attachment.name)
+        # The file's digest inside the signed envelope (an XML-DSig manifest reference,
+        # validated by the receiver): the envelope signature then covers the attachment.
+        method = etree.SubElement(ref, f"{{{DSIG_NS}}}DigestMethod", nsmap={"ds": DSIG_NS})
+        method.set("Algorithm", SHA256_URI)
+        value = etree.SubElement(ref, f"{{{DSIG_NS}}}DigestValue", nsmap={"ds": DSIG_NS})
+        value.text = base64.b64encode(bytes.fromhex(_sha256_of(attachment))).decode()
     _raise(errors)
     return envelope
 
@@ -239,6 +248,15 @@ def status_envelope(message: StatusMessage) -> etree._Element:
     _traces(trace_list, message.traces)
     _raise(errors)
     return envelope
+
+
+def _sha256_of(attachment: Attachment) -> str:
+    if not attachment.sha256:
+        digest = hashlib.sha256()
+        for piece in _chunks(attachment):
+            digest.update(piece)
+        attachment.sha256 = digest.hexdigest()
+    return attachment.sha256
 
 
 def _cid(attachment: Attachment) -> str:

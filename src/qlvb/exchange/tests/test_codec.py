@@ -7,6 +7,7 @@ import dataclasses
 import glob
 import io
 import os
+import re
 import tempfile
 import zipfile
 from pathlib import Path
@@ -308,3 +309,55 @@ def test_errors_are_domain_errors():
     from qlvb.core.errors import DomainError
 
     assert issubclass(EdxmlError, DomainError)
+
+
+def _swap_attachment(signed: bytes, index: int, replacement: bytes) -> bytes:
+    """The signed package with the base64 content of attachment `index` replaced."""
+    import base64
+    import re
+
+    parts = re.split(
+        rb"(<edXML:ContentTransferEncoded[^>]*>)(.*?)(</edXML:ContentTransferEncoded>)",
+        signed,
+        flags=re.S,
+    )
+    # parts: text, open, content, close, text, open, content, close, ...
+    parts[2 + 4 * index] = base64.b64encode(replacement)
+    return b"".join(parts)
+
+
+def test_signature_covers_the_attachments():
+    """The digests in the signed manifest tie every file to the envelope signature: a file
+    changed after signing (even with a valid envelope) is reported, never a crash."""
+    key, cert = key_and_cert()
+    trusted = make_verifier(lambda organ: [cert])
+    package = full_package()
+    signed = message_bytes(package, signer=make_signer(key, cert))
+    package.cleanup()
+    assert b"<ds:DigestValue>" in signed
+    parsed = parse(signed, verifier=trusted)
+    assert parsed.signature.valid, parsed.signature.reason
+    assert all(ref.sha256 for ref in parsed.references)
+    parsed.cleanup()
+
+    tampered = parse(_swap_attachment(signed, 1, b"%PDF-1.4 forged"), verifier=trusted)
+    assert tampered.signature.present and not tampered.signature.valid
+    assert "phu-luc.pdf" in tampered.signature.reason
+    assert "không khớp mã băm" in tampered.signature.reason
+    tampered.cleanup()
+
+    # A digest removed from the manifest breaks the envelope signature itself.
+    stripped = re.sub(rb"<ds:DigestValue[^>]*>[^<]*</ds:DigestValue>", b"", signed, count=1)
+    check = parse(stripped, verifier=trusted)
+    assert not check.signature.valid
+    check.cleanup()
+
+    # Other producers sign the envelope only: accepted, with a warning.
+    unsigned_files = re.sub(
+        rb"<ds:DigestMethod[^>]*/>|<ds:DigestValue[^>]*>[^<]*</ds:DigestValue>",
+        b"",
+        message_bytes(full_package()),
+    )
+    plain = parse(unsigned_files)
+    assert not plain.signature.valid and all(not ref.sha256 for ref in plain.references)
+    plain.cleanup()

@@ -14,10 +14,17 @@ from qlvb.exchange.credentials import install_agency_key
 from qlvb.exchange.edxml import message_bytes, parse
 from qlvb.exchange.edxml.dsig import make_signer, make_verifier
 from qlvb.exchange.edxml.model import Organization, StatusMessage
-from qlvb.exchange.models import InboxMessage, OutboxMessage, Peer, PeerKind, Route
+from qlvb.exchange.models import (
+    InboxMessage,
+    OutboxMessage,
+    Peer,
+    PeerKind,
+    Route,
+    SpooledPackage,
+)
 from qlvb.incoming import services as incoming_services
 from qlvb.incoming.models import IncomingDocument, IncomingState
-from qlvb.jobs.runner import run_due
+from qlvb.jobs.runner import run_due, run_item
 from qlvb.outgoing.models import Delivery, DeliveryWorkState, OutgoingDocument
 from qlvb.outgoing.tests.flow import issue, to_signed
 
@@ -54,12 +61,20 @@ def setup(people, province, ministry, cong_van, standin, tmp_path, settings):
 
 
 def _post(data: bytes, token: str = TOKEN):
-    return Client().post(
+    """The inbox answers once the package is spooled; then a worker registers it."""
+    response = Client().post(
         "/api/v1/exchange/inbox",
         data=data,
         content_type="application/xml",
         HTTP_AUTHORIZATION=f"Bearer {token}",
     )
+    register_spooled_now()
+    return response
+
+
+def register_spooled_now() -> None:
+    for pk in SpooledPackage.objects.filter(state="pending").values_list("pk", flat=True):
+        run_item("exchange.spooledpackage", pk)
 
 
 def _issue_to_ministry(people, ministry, cong_van):
@@ -188,11 +203,34 @@ def test_recall_and_replacement_from_elsewhere(setup, province):
 
 @pytest.mark.parametrize(
     "case",
-    ["unsigned", "wrong signature", "unknown recipient", "not on installation", "malformed"],
+    [
+        "unsigned",
+        "wrong signature",
+        "tampered attachment",
+        "unknown recipient",
+        "not on installation",
+        "malformed",
+        "wrong namespace",
+        "entity expansion",
+    ],
 )
 def test_refused_packages_answer_02_and_import_nothing(setup, ministry, case):
     key = setup["ministry_key"]
-    if case == "unsigned":
+    if case == "tampered attachment":
+        from .test_codec import _swap_attachment
+
+        data = _swap_attachment(_package_from_ministry(key), 0, b"%PDF-1.4 forged")
+    elif case == "wrong namespace":
+        data = _package_from_ministry(key).replace(
+            b"http://www.mic.gov.vn/TBT/QCVN_102_2016", b"urn:other"
+        )
+    elif case == "entity expansion":
+        data = _package_from_ministry(key).replace(
+            b'<?xml version="1.0" encoding="UTF-8"?>',
+            b'<?xml version="1.0"?><!DOCTYPE edXML [<!ENTITY a "aaaaaaaaaa">'
+            b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>',
+        )
+    elif case == "unsigned":
         data = _package_from_ministry(None)
     elif case == "wrong signature":
         data = _package_from_ministry(key_and_cert("Someone else"))
@@ -212,6 +250,9 @@ def test_refused_packages_answer_02_and_import_nothing(setup, ministry, case):
     assert reply.status_code == "02" and reply.recipient_code == "000.00.00.G22"
     assert reply.payload["description"] == detail[:1000]
     assert InboxMessage.objects.get().state == "rejected"
+    assert not SpooledPackage.objects.exists()
+    if case == "tampered attachment":
+        assert "không khớp mã băm" in detail
 
 
 def test_inbox_requires_the_peer_token(setup):

@@ -61,8 +61,8 @@ def test_exchange_and_status_back_and_exactly_once_after_a_crash(pair, people, m
     pk = to_signed(people, [{"agency_id": ministry.pk}], doc_type=cong_van)
     issue(people, pk, deliver=False)
     run_due()
+    other.qlvb("jobs", "run")  # B's worker registers the spooled package, sends 01 back to A
     assert other.count_incoming() == 1
-    other.qlvb("jobs", "run")  # B's worker sends status 01 back to A
     delivery = Delivery.objects.get(outgoing_id=pk)
     state_b = other.qlvb(
         "shell",
@@ -85,7 +85,11 @@ def test_exchange_and_status_back_and_exactly_once_after_a_crash(pair, people, m
         pks.append(pk)
     run_due()  # B is down: connection refused, each waits for its next attempt
     waiting = OutboxMessage.objects.filter(acknowledged_at__isnull=True, delivery__outgoing__in=pks)
-    assert waiting.exists() and all(m.state == "pending" for m in waiting)
+    assert waiting.exists() and all(m.state == "pending" for m in waiting), list(
+        OutboxMessage.objects.filter(delivery__outgoing__in=pks).values(
+            "state", "acknowledged_at", "last_error"
+        )
+    )
     other.start()
     from django.utils import timezone
 
@@ -95,5 +99,6 @@ def test_exchange_and_status_back_and_exactly_once_after_a_crash(pair, people, m
     )
     run_due()
     assert not OutboxMessage.objects.filter(acknowledged_at__isnull=True, kind="document").exists()
+    other.qlvb("jobs", "run")
     assert other.count_incoming() == 9
     assert OutgoingDocument.objects.count() == 9

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import http.client as httpclient
 import json
-import urllib.error
-import urllib.request
+import threading
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 TIMEOUT = 30
 
@@ -43,23 +44,68 @@ class Transport:
         return iter(())
 
 
-def http(method: str, url: str, *, body: bytes | None = None, headers: dict | None = None):
-    """(status, bytes). Network errors and 5xx/429 → TransportError; 4xx → PeerRejected."""
-    if not url.startswith(("https://", "http://")):
+_local = threading.local()
+
+
+def _connection(scheme: str, netloc: str, *, fresh: bool):
+    """This thread's kept-alive connection to a host: a worker sending many packages to one
+    peer pays the TCP (and TLS) handshake once, not per package."""
+    pool = _local.__dict__.setdefault("pool", {})
+    key = (scheme, netloc)
+    if fresh and key in pool:
+        pool.pop(key).close()
+    if key not in pool:
+        if scheme == "https":
+            pool[key] = httpclient.HTTPSConnection(netloc, timeout=TIMEOUT)
+        else:
+            pool[key] = httpclient.HTTPConnection(netloc, timeout=TIMEOUT)
+    return pool[key]
+
+
+def _error(status: int, data: bytes):
+    detail = data[:2000].decode("utf-8", "replace")
+    with contextlib.suppress(ValueError, AttributeError):
+        detail = json.loads(detail).get("detail") or detail
+    if status in (401, 403, 408, 429) or status >= 500:
+        return TransportError(f"HTTP {status}: {detail}")
+    return PeerRejected(f"HTTP {status}: {detail}")
+
+
+def http_request(method: str, url: str, *, body: bytes | None = None, headers: dict | None = None):
+    """(status, bytes). Network errors and 5xx/429 → TransportError; 4xx → PeerRejected.
+    A kept-alive connection the server closed meanwhile is retried once on a new one (every
+    exchange request is idempotent: the receiver registers a package once)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
         raise PeerRejected(f"Địa chỉ hệ thống liên thông không hợp lệ: {url}")
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})  # noqa: S310
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        detail = exc.read()[:2000].decode("utf-8", "replace")
-        with contextlib.suppress(ValueError, AttributeError):
-            detail = json.loads(detail).get("detail") or detail
-        if exc.code in (401, 403, 408, 429) or exc.code >= 500:
-            raise TransportError(f"HTTP {exc.code}: {detail}") from None
-        raise PeerRejected(f"HTTP {exc.code}: {detail}") from None
-    except (urllib.error.URLError, OSError, TimeoutError) as exc:
-        raise TransportError(f"Không kết nối được {url}: {exc}") from None
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    headers = {"Connection": "keep-alive", **(headers or {})}
+    for attempt in (1, 2):
+        connection = _connection(parts.scheme, parts.netloc, fresh=attempt == 2)
+        try:
+            connection.request(method, target, body=body, headers=headers)
+            response = connection.getresponse()
+            data = response.read()
+        except (httpclient.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as exc:
+            connection.close()
+            if attempt == 2:
+                raise TransportError(f"Không kết nối được {url}: {exc}") from None
+            continue
+        except (httpclient.HTTPException, OSError, TimeoutError) as exc:
+            connection.close()
+            raise TransportError(f"Không kết nối được {url}: {exc}") from None
+        if response.will_close:
+            connection.close()
+        if response.status >= 400:
+            raise _error(response.status, data)
+        return response.status, data
+    raise AssertionError("unreachable")
+
+
+# The name the transports use.
+http = http_request
 
 
 def json_of(data: bytes):
