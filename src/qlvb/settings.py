@@ -3,6 +3,8 @@
 QLVB_DATA_DIR     folder for the SQLite file, stored files, the generated secret key (./data)
 DATABASE_URL      sqlite:///... (default: QLVB_DATA_DIR/qlvb.sqlite3) or postgres://...
 QLVB_REPLICA_DATABASE_URL  postgres://... of a read replica: report reads go there (optional)
+QLVB_CACHE_URL    redis://... : one cache for every web process and node (counts of the lists and
+                  the navigation start afresh everywhere at once); default: each process its own
 QLVB_HUEY_URL     job queue storage: sqlite (default, QLVB_DATA_DIR/huey.sqlite3) or redis://...
 QLVB_STORAGE      "local" (default, QLVB_DATA_DIR/files) or "s3": S3-compatible object storage
                   with QLVB_S3_BUCKET, QLVB_S3_ENDPOINT_URL, QLVB_S3_ACCESS_KEY, QLVB_S3_SECRET_KEY,
@@ -273,6 +275,16 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "qlvb@localhost")
 # --- Text of scans: OCRmyPDF + Tesseract (search app) ---------------------------------------
 QLVB_OCR = env_bool("QLVB_OCR", True)
 QLVB_OCR_LANGUAGES = os.environ.get("QLVB_OCR_LANGUAGES", "vie")
+
+# --- Cache (docs/deploy.md): per process unless QLVB_CACHE_URL names a Redis --------------------
+if os.environ.get("QLVB_CACHE_URL", "").startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["QLVB_CACHE_URL"],
+            "KEY_PREFIX": "qlvb",
+        }
+    }
 
 # --- Background jobs (huey carries the nudge; the work is rows in the database) --------------
 _huey_url = os.environ.get("QLVB_HUEY_URL", "")

@@ -176,18 +176,20 @@ def _nav_version_key(agency_id: int) -> str:
 
 
 def incoming_nav_counts(*, viewer: Person) -> dict[str, int]:
-    """The navigation's counts, kept for NAV_COUNTS_SECONDS per person: every page shows them
-    and counting walks several indexes at a million documents. A change to the agency's
-    incoming documents or assignments in this process starts them afresh (the agency's
-    version, see `nav_counts_changed`); other web processes catch up within the period. The
-    list page's own tabs always count afresh."""
+    """Every box count of the person (the list's tabs; the navigation sums NAV_BOXES), kept for
+    NAV_COUNTS_SECONDS per person: every page shows them and counting walks several indexes at
+    a million documents (under load the tabs' four counts were most of a list page's time). A
+    change to the agency's incoming documents or assignments starts them afresh (the agency's
+    version, see `nav_counts_changed`): at once in every process when the cache is shared
+    (QLVB_CACHE_URL, docs/deploy.md), else in the process that made it and within the period
+    in the others."""
     from django.core.cache import cache
 
     version = cache.get(_nav_version_key(viewer.agency_id), 0)
-    key = f"incoming:nav:{viewer.pk}:{version}"
+    key = f"incoming:counts:{viewer.pk}:{version}"
     counts = cache.get(key)
     if counts is None:
-        counts = incoming_box_counts(viewer=viewer, boxes=NAV_BOXES)
+        counts = incoming_box_counts(viewer=viewer)
         cache.set(key, counts, NAV_COUNTS_SECONDS)
     return counts
 

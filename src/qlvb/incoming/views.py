@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from qlvb.agencies.models import Department, Person, Role
+from qlvb.agencies.models import Department, Person, Role, RoleAssignment
 from qlvb.agencies.selectors import agency_search
 from qlvb.audit.services import audit_record
 from qlvb.core.errors import DomainError, NotFound
@@ -75,7 +75,7 @@ def list_view(request):
     except DomainError as exc:
         messages.error(request, exc.message)
         rows, next_cursor = [], None
-    counts = selectors.incoming_box_counts(viewer=person)
+    counts = selectors.incoming_nav_counts(viewer=person)
     query = request.GET.copy()
     query.pop("cursor", None)
     context = {
@@ -162,6 +162,17 @@ def _visible(request, pk: int):
     return incoming
 
 
+def _agency_leaders(agency_id: int) -> list[Person]:
+    leader_ids = RoleAssignment.objects.filter(agency_id=agency_id, role=Role.LEADER).values(
+        "person_id"
+    )
+    return list(
+        Person.objects.filter(
+            agency_id=agency_id, is_active=True, pk__in=leader_ids
+        ).select_related("position")
+    )
+
+
 @login_required
 def detail_view(request, pk: int):
     person = request.user
@@ -191,6 +202,7 @@ def detail_view(request, pk: int):
     agency_people = Person.objects.filter(
         agency_id=incoming.agency_id, is_active=True
     ).select_related("department")
+    can_submit = is_clerk and incoming.state in (IncomingState.REGISTERED, IncomingState.SUBMITTED)
     context = {
         "incoming": incoming,
         "document": incoming.document,
@@ -200,13 +212,14 @@ def detail_view(request, pk: int):
         "comments": list(incoming.comments.select_related("author")),
         "mine": mine,
         "can_receive": is_clerk and incoming.state == IncomingState.RECEIVED,
-        "can_submit": is_clerk
-        and incoming.state in (IncomingState.REGISTERED, IncomingState.SUBMITTED),
+        "can_submit": can_submit,
         "can_direct": is_leader
         and incoming.state in (IncomingState.REGISTERED, IncomingState.SUBMITTED),
         "can_reopen": is_leader and incoming.state == IncomingState.DONE,
         "can_record_paper": is_clerk and incoming.arrival_number and not incoming.paper_received_at,
-        "leaders": [p for p in agency_people if p.has_role(Role.LEADER)],
+        # Only the clerk's submit form lists them; one query (asking each of the agency's
+        # people for their roles was 79 queries a page in the generated province's office).
+        "leaders": _agency_leaders(incoming.agency_id) if can_submit else [],
         "departments": Department.objects.filter(agency_id=incoming.agency_id, is_active=True),
         "agency_people": agency_people,
         "link_candidates": (

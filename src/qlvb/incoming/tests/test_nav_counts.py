@@ -37,3 +37,22 @@ def test_the_page_navigation_shows_the_new_document(
         deliver(office, sender, ref="d-nav-2")
     page = client.get("/van-ban-den/").content.decode()
     assert 'data-testid="nav-count-incoming">1</span>' in page
+
+
+def test_the_list_tabs_are_kept_with_the_navigation_and_start_afresh(
+    office, sender, people, client, django_capture_on_commit_callbacks
+):
+    import re
+
+    def reception_tab(page: str) -> str:
+        found = re.search(r'data-box="reception"[^>]*>\s*[^<]*<span[^>]*>([^<]*)</span>', page)
+        return found.group(1) if found else ""
+
+    client.force_login(people["clerk"])
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(office, sender, ref="d-nav-3")
+    assert reception_tab(client.get("/van-ban-den/?box=reception").content.decode()) == "1"
+    # The tabs and the navigation share one entry per person, started afresh by the change.
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(office, sender, ref="d-nav-4")
+    assert reception_tab(client.get("/van-ban-den/?box=reception").content.decode()) == "2"
