@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
-from qlvb.agencies.models import Person, Role
+from qlvb.agencies.models import Person
 from qlvb.core.text import fold
 from qlvb.incoming.selectors import incoming_visible
 from qlvb.outgoing.selectors import outgoing_visible
@@ -33,11 +33,6 @@ class SearchFilters:
     signer: str = ""
 
 
-def _wide(viewer: Person) -> bool:
-    """Sees most of the agency's documents (a clerk, a leader)."""
-    return viewer.has_role(Role.CLERK) or viewer.has_role(Role.LEADER)
-
-
 def entries_visible(*, viewer: Person) -> QuerySet[SearchEntry]:
     if viewer is None or getattr(viewer, "agency_id", None) is None:
         return SearchEntry.objects.none()
@@ -49,19 +44,21 @@ def entries_visible(*, viewer: Person) -> QuerySet[SearchEntry]:
     )
 
 
-def _probe_visible(*, viewer: Person, ids: list[int]) -> set[int]:
-    """Which of these rows the viewer may see, each tested on its own (the rules are
+def _visible_only(viewer: Person, qs: QuerySet[SearchEntry]) -> QuerySet[SearchEntry]:
+    """These rows less those the viewer may not see, each tested on its own (the rules are
     incoming_visible's and outgoing_visible's)."""
     incoming = incoming_visible(viewer=viewer).filter(document_id=OuterRef("document_id"))
     outgoing = outgoing_visible(viewer=viewer).filter(document_id=OuterRef("document_id"))
-    return set(
-        SearchEntry.objects.filter(pk__in=ids, agency_id=viewer.agency_id)
-        .filter(
-            (Q(direction=Direction.INCOMING) & Q(Exists(incoming)))
-            | (Q(direction=Direction.OUTGOING) & Q(Exists(outgoing)))
-        )
-        .values_list("pk", flat=True)
+    return qs.filter(agency_id=viewer.agency_id).filter(
+        (Q(direction=Direction.INCOMING) & Q(Exists(incoming)))
+        | (Q(direction=Direction.OUTGOING) & Q(Exists(outgoing)))
     )
+
+
+def _probe_visible(*, viewer: Person, ids: list[int]) -> set[int]:
+    """Which of these rows the viewer may see."""
+    found = _visible_only(viewer, SearchEntry.objects.filter(get_backend().ids_condition(ids)))
+    return set(found.values_list("pk", flat=True))
 
 
 def _filter(qs: QuerySet, filters: SearchFilters) -> QuerySet:
@@ -109,8 +106,12 @@ def _by_date(qs: QuerySet, sort: str) -> QuerySet:
 
 
 WALK_CHUNK = 1300  # a little over CANDIDATES: a wide viewer sees nearly every match
-NARROW_WALK = 24  # × WALK_CHUNK ids read at once for a narrow viewer
-NARROW_PROBE = 4  # × WALK_CHUNK ids tested at once
+# A common word's matches are found by reading the newest rows and testing each one's words
+# (about 10 µs a row) rather than by the full-text index, whose bitmap of a word in half the
+# documents costs hundreds of milliseconds: HEAD_ROWS first, then as many more as the matches
+# seen so far say are needed, up to WALK_ROWS in all; beyond that the index is cheaper.
+HEAD_ROWS = 2000
+WALK_ROWS = 16000
 
 
 def _matching(*, scope: QuerySet, query: ParsedQuery, filters) -> QuerySet[SearchEntry]:
@@ -124,37 +125,69 @@ def _matches(*, viewer, query: ParsedQuery, filters) -> QuerySet[SearchEntry]:
     return _matching(scope=entries_visible(viewer=viewer), query=query, filters=filters)
 
 
+def _visible_in_order(viewer: Person, ids: list[int], found: list[int], limit: int) -> bool:
+    """Append to `found` those of `ids` the viewer may see, in order; True once past `limit`."""
+    visible = _probe_visible(viewer=viewer, ids=ids) if ids else set()
+    for pk in ids:
+        if pk in visible:
+            found.append(pk)
+            if len(found) > limit:
+                return True
+    return False
+
+
+def _walk(*, viewer, rows: QuerySet, query, sort, limit) -> tuple[list[int], bool] | None:
+    """The first `limit` visible matches found by reading `rows` in date order and testing
+    their words (and the permission) one by one, and whether there are more; None when the
+    matches are too sparse for that (the caller asks the full-text index)."""
+    found: list[int] = []
+    walked = 0
+    size = HEAD_ROWS
+    backend = get_backend()
+    while True:
+        window = SearchEntry.objects.filter(pk__in=rows.values("pk")[walked : walked + size])
+        if query.terms:
+            window = backend.walk_match(window, query)
+        hits = _by_date(_visible_only(viewer, window), sort)
+        for pk in hits.values_list("pk", flat=True)[: limit + 1 - len(found)]:
+            found.append(pk)
+        if len(found) > limit:
+            return found[:limit], True
+        walked += size
+        if not rows.values_list("pk", flat=True)[walked : walked + 1]:
+            return found, False  # every row read
+        # As many rows again as the visible matches seen so far say the rest needs.
+        needed = (limit + 1 - len(found)) * walked // max(len(found), 1)
+        if walked + needed > WALK_ROWS:
+            return None
+        size = max(HEAD_ROWS, needed + needed // 4)
+
+
 def _first_visible(
     *, viewer: Person, query: ParsedQuery, filters, sort: str, limit: int
 ) -> tuple[list[int], bool]:
     """Ids of the first `limit` matches the viewer may see, in date order, and whether there
-    are more. The agency's matches are read in date order without the permission test, a
-    chunk at a time, and only those read are tested, each on its own (a clerk sees nearly
-    every match: one chunk is usually all). Computing the whole set a person may see first
-    costs more than the search: the agency's documents, hashed, on every query."""
+    are more. The agency's rows are read in date order: a common word's matches by testing
+    each row's words (_walk, where the backend can), others through the full-text index a
+    chunk at a time; only the rows found are tested for permission, each on its own.
+    Computing the whole set a person may see first costs more than the search."""
     if viewer is None or getattr(viewer, "agency_id", None) is None:
         return [], False
     agency = SearchEntry.objects.filter(agency_id=viewer.agency_id)
-    ordered = _by_date(_matching(scope=agency, query=query, filters=filters), sort)
-    # A narrow viewer (a specialist) sees a tenth of the agency or less: the ids are read far
-    # ahead in one statement (reading them is cheap; finding a common word's matches is not)
-    # and tested a slice at a time.
-    wide = _wide(viewer)
-    walk = WALK_CHUNK if wide else WALK_CHUNK * NARROW_WALK
-    probe = WALK_CHUNK if wide else WALK_CHUNK * NARROW_PROBE
+    rows = _by_date(_filter(agency, filters or SearchFilters()), sort)
+    if get_backend().walks and (query.terms or query.is_empty):  # not a notation alone
+        walked = _walk(viewer=viewer, rows=rows, query=query, sort=sort, limit=limit)
+        if walked is not None:
+            return walked
+    ordered = _by_date(_matching(scope=rows, query=query, filters=None), sort)
     found: list[int] = []
     offset = 0
+    walk = WALK_CHUNK
     while True:
-        walked = list(ordered.values_list("pk", flat=True)[offset : offset + walk])
-        for i in range(0, len(walked), probe):
-            part = walked[i : i + probe]
-            visible = _probe_visible(viewer=viewer, ids=part)
-            for pk in part:
-                if pk in visible:
-                    found.append(pk)
-                    if len(found) > limit:
-                        return found[:limit], True
-        if len(walked) < walk:
+        part = list(ordered.values_list("pk", flat=True)[offset : offset + walk])
+        if _visible_in_order(viewer, part, found, limit):
+            return found[:limit], True
+        if len(part) < walk:
             return found, False
         offset += walk
         walk *= 2
@@ -186,7 +219,7 @@ def _ranked(ids: list[int], query: ParsedQuery) -> QuerySet[SearchEntry]:
     """The candidates, best first: only they are ranked."""
     backend = get_backend()
     return backend.order_by_rank(
-        backend.annotate_rank(SearchEntry.objects.filter(pk__in=ids), query, ids)
+        backend.annotate_rank(SearchEntry.objects.filter(backend.ids_condition(ids)), query, ids)
     )
 
 

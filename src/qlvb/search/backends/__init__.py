@@ -23,6 +23,10 @@ NOTATION_BOOST = 1000.0
 
 class SearchBackend:
     vendor = ""
+    # Testing a row's words costs little (PostgreSQL reads its tsvector): a common word's
+    # newest matches are then found by walking the newest rows (search/selectors.py). FTS5
+    # finds every match of a MATCH at once, however few rows it is asked about.
+    walks = False
 
     def match_sql(self, query: ParsedQuery) -> tuple[str, list]:
         """A boolean SQL condition on the `search_entry` row: its words match."""
@@ -56,6 +60,15 @@ class SearchBackend:
     def match(self, qs: QuerySet, query: ParsedQuery) -> QuerySet:
         condition, rank = self._parts(query)
         return qs.filter(condition).annotate(rank=rank)
+
+    def ids_condition(self, ids: list[int]) -> Q:
+        """`document_id` among these ids, as one parameter: a thousand `IN (%s, ...)` terms
+        cost Django 0.1-0.2 s to build."""
+        raise NotImplementedError
+
+    def walk_match(self, qs: QuerySet, query: ParsedQuery) -> QuerySet:
+        """match() for rows read one by one (the same rows)."""
+        return self.match(qs, query)
 
     def annotate_rank(self, qs: QuerySet, query: ParsedQuery, ids: list[int]) -> QuerySet:
         """`rank` on rows already known to match (the candidates `ids`): no match again."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 import contextlib
 
 from django.db import connection, transaction
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 
 from qlvb.search.backends import SearchBackend
 from qlvb.search.query import ParsedQuery
@@ -32,6 +34,7 @@ def tsquery_text(query: ParsedQuery, attr: str) -> str:
 
 class PostgresBackend(SearchBackend):
     vendor = "postgresql"
+    walks = True
 
     @contextlib.contextmanager
     def reading(self):
@@ -49,6 +52,30 @@ class PostgresBackend(SearchBackend):
             "search_entry.tsv @@ to_tsquery('qlvb_vi'::regconfig, %s)",
             [tsquery_text(query, "folded")],
         )
+
+    def ids_condition(self, ids: list[int]) -> Q:
+        return Q(
+            RawSQL(  # the ids travel as one array parameter
+                "search_entry.document_id = ANY(%s)",
+                [[int(i) for i in ids]],
+                output_field=BooleanField(),
+            )
+        )
+
+    def walk_match(self, qs, query: ParsedQuery):
+        # The function behind @@: the same test, but no index can answer it, so the planner
+        # tests the rows it is given instead of reading the word's whole posting list (it
+        # guesses a phrase to be rare and would).
+        words = Q(
+            RawSQL(  # words quoted by tsquery_text, passed as a parameter
+                "ts_match_vq(search_entry.tsv, to_tsquery('qlvb_vi'::regconfig, %s))",
+                [tsquery_text(query, "folded")],
+                output_field=BooleanField(),
+            )
+        )
+        if query.notation:  # as match(): the words or the number/notation
+            words |= Q(notation__contains=query.notation)
+        return qs.filter(words)
 
     def rank_sql(self, query: ParsedQuery) -> tuple[str, list]:
         return (

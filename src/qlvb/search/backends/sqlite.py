@@ -4,8 +4,11 @@ searched as words and never parsed as FTS5 syntax."""
 
 from __future__ import annotations
 
+import json
+
 from django.db import connection
-from django.db.models import Case, FloatField, QuerySet, Value, When
+from django.db.models import BooleanField, FloatField, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from qlvb.search.backends import SearchBackend
 from qlvb.search.query import ParsedQuery
@@ -41,8 +44,13 @@ class SqliteBackend(SearchBackend):
     vendor = "sqlite"
 
     def match_sql(self, query: ParsedQuery) -> tuple[str, list]:
+        # The unary + keeps SQLite from driving the search through the primary key, one row
+        # per match (agency_id and doc_date lie after the texts, on overflow pages): it walks
+        # the (agency, newest first) covering index instead, testing each id against the
+        # matches, listed once, and stops at the page (0.15 s instead of 1.2 s for 100 000
+        # matches at 200 000 documents).
         return (
-            "search_entry.document_id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s)",
+            "+search_entry.document_id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s)",
             [fts_expression(query)],
         )
 
@@ -55,21 +63,34 @@ class SqliteBackend(SearchBackend):
         )
 
     def annotate_rank(self, qs: QuerySet, query: ParsedQuery, ids: list[int]) -> QuerySet:
-        # bm25 of every candidate in one MATCH: as a subquery per row, FTS5 evaluated the
-        # whole MATCH again for each candidate (seconds for a common word).
+        # bm25 of the candidates from one MATCH over the range of their rowids: FTS5
+        # evaluates the whole MATCH again for each rowid of an IN list or a correlated
+        # subquery (10 ms each, seconds for a page), once for a range, reading only that
+        # range (several ranges cost more than the rows they skip).
         if not query.terms or not ids:
             return super().annotate_rank(qs, query, ids)
-        marks = ", ".join("%s" for _ in ids)
+        wanted = set(ids)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT rowid, -bm25(search_fts, {WEIGHTS}) FROM search_fts "  # noqa: S608
-                f"WHERE search_fts MATCH %s AND rowid IN ({marks})",
-                [fts_expression(query), *ids],
+                "WHERE search_fts MATCH %s AND rowid BETWEEN %s AND %s",
+                [fts_expression(query), min(wanted), max(wanted)],
             )
-            scores = cursor.fetchall()
-        words = Case(
-            *[When(pk=pk, then=Value(score)) for pk, score in scores],
-            default=Value(0.0),
+            scores = [row for row in cursor.fetchall() if row[0] in wanted]
+        # The scores travel as one JSON parameter (a CASE of a thousand WHENs took Django
+        # 0.2 s to build).
+        words = RawSQL(
+            "COALESCE(json_extract(%s, '$.\"' || search_entry.document_id || '\"'), 0.0)",
+            [json.dumps({str(pk): score for pk, score in scores})],
             output_field=FloatField(),
         )
         return qs.annotate(rank=words + self.notation_boost(query))
+
+    def ids_condition(self, ids: list[int]) -> Q:
+        return Q(
+            RawSQL(  # the ids travel as one JSON parameter
+                "search_entry.document_id IN (SELECT value FROM json_each(%s))",
+                [json.dumps([int(i) for i in ids])],
+                output_field=BooleanField(),
+            )
+        )
