@@ -4,6 +4,9 @@
   posted to a second qlvb installation (gunicorn and a worker, its own SQLite database) that
   parses, verifies and spools each one before answering; its worker registers them in the
   reception queue in batches. Target: at least 100 packages/s.
+- `exchange_directory_sync`: the agency directory of the national axis (VDXP stand-in server
+  process, 120,000 agencies served 1,000 a page) pulled and bulk-imported into the directory;
+  figure = the whole sync; the growth of the process (RSS sampled every 50 ms) is printed.
 - `edxml_parse_50mb`: parsing a package with a 50 MB attachment in a fresh subprocess; the
   figure is the time, the peak memory (ru_maxrss) must stay under 200 MB or the run fails.
 """
@@ -135,6 +138,80 @@ def _throughput_run(state, quick: bool) -> list[float]:
     return [elapsed * 100 / count]
 
 
+DIRECTORY_SIZE = 120_000
+
+
+def _directory_setup(quick: bool):
+    from qlvb.agencies.models import Person
+    from qlvb.exchange.models import Peer, PeerKind
+
+    size = 10_000 if quick else DIRECTORY_SIZE
+    standin = Path(__file__).parent / "tests" / "platform_standin.py"
+    inbox = tempfile.mkdtemp(prefix="qlvb-bench-axis-")
+    process = subprocess.Popen(  # noqa: S603
+        [sys.executable, str(standin), "vdxp", inbox, str(size)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    port = int(process.stdout.readline())
+    peer = Peer.objects.create(
+        name="Trục liên thông quốc gia (đo)",
+        kind=PeerKind.VDXP,
+        base_url=f"http://127.0.0.1:{port}",
+        username="qlvb-test",
+        secret="s3cret",  # noqa: S106 the stand-in's
+    )
+    admin, _ = Person.objects.get_or_create(
+        username="bench-directory-admin", defaults={"full_name": "Quản trị", "is_superuser": True}
+    )
+    return {"process": process, "peer": peer, "admin": admin, "size": size, "inbox": inbox}
+
+
+def _directory_run(state, quick: bool) -> list[float]:
+    import shutil
+    import threading
+
+    from qlvb.agencies.models import Agency
+    from qlvb.exchange.services import directory_sync
+
+    def rss_mb() -> float:
+        with open("/proc/self/status") as status:
+            line = next(x for x in status if x.startswith("VmRSS:"))
+        return int(line.split()[1]) / 1024
+
+    before, base = Agency.objects.count(), rss_mb()
+    peak, stop = [base], threading.Event()
+
+    def sample():  # RSS every 50 ms: no tracing overhead on the measured time
+        while not stop.wait(0.05):
+            peak[0] = max(peak[0], rss_mb())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    try:
+        sampler.start()
+        start = time.perf_counter()
+        result = directory_sync(actor=state["admin"], peer=state["peer"])
+        elapsed = time.perf_counter() - start
+        stop.set()
+        sampler.join()
+        peak = max(peak[0], rss_mb()) - base
+    finally:
+        stop.set()
+        state["process"].terminate()
+        state["process"].wait(10)
+        shutil.rmtree(state["inbox"], ignore_errors=True)
+    added = Agency.objects.count() - before
+    LAST["directory_peak_mb"] = peak
+    print(
+        f"exchange_directory_sync: {state['size']} agencies from the axis, {added} added in "
+        f"{elapsed:.1f}s = {state['size'] / elapsed:.0f}/s, RSS growth at peak {peak:.0f} MB "
+        f"({result['result']})"
+    )
+    if added != state["size"]:
+        raise RuntimeError(f"{added} of {state['size']} agencies added")
+    return [elapsed]
+
+
 PARSE_SCRIPT = """
 import resource, sys, time, django
 django.setup()
@@ -199,6 +276,19 @@ register(
         metric="total",
         setup=_throughput_setup,
         run=_throughput_run,
+    )
+)
+register(
+    Benchmark(
+        name="exchange_directory_sync",
+        title="agency directory of the national axis (VDXP stand-in process, 1,000 a page) "
+        "pulled and bulk-imported into the directory; the growth of the process (RSS sampled "
+        "every 50 ms) is printed",
+        size=f"{DIRECTORY_SIZE:,} agencies",
+        target_seconds=120.0,
+        metric="total",
+        setup=_directory_setup,
+        run=_directory_run,
     )
 )
 register(

@@ -196,6 +196,7 @@ def queue_status(*, incoming, status_code: str, actor=None, occurred_at=None, te
     if not reference.startswith(ORIGIN):
         return
     sender_code, _, document_id = reference[len(ORIGIN) :].partition("|")
+    document_id = re.sub(r"#[23]$", "", document_id)  # an update / replacement's reference
     inbox = (
         InboxMessage.objects.filter(
             agency_id=incoming.agency_id,
@@ -721,14 +722,19 @@ def _receive_package(package, *, peer) -> dict:
                     signer=package.signature.signer[:300],
                 )
                 if kind == 1:
-                    previous = IncomingDocument.objects.filter(
-                        agency=agency,
-                        origin_reference=origin_reference(
-                            package.sender.organ_id,
-                            (package.business and package.business.document_id)
-                            or package.document_id,
-                        ),
-                    ).first()
+                    recalled = origin_reference(
+                        package.sender.organ_id,
+                        (package.business and package.business.document_id) or package.document_id,
+                    )
+                    previous = (
+                        IncomingDocument.objects.filter(
+                            agency=agency,
+                            # the recalled document may itself be an update or a replacement
+                            origin_reference__in=[recalled, f"{recalled}#2", f"{recalled}#3"],
+                        )
+                        .order_by("-pk")
+                        .first()
+                    )
                     if previous is None:
                         raise Rejected("Không có văn bản nào được nhận trước đó để thu hồi.")
                     outcome = incoming_services.incoming_recall(
@@ -860,9 +866,14 @@ def _receive_status(message: StatusMessage, *, peer) -> dict:
             state=InboxState.APPLIED,
         )
         if message.status_code == "13":
-            incoming = IncomingDocument.objects.filter(
-                origin_reference=origin_reference(sender, document_id)
-            ).first()
+            asked = origin_reference(sender, document_id)
+            incoming = (
+                IncomingDocument.objects.filter(
+                    origin_reference__in=[asked, f"{asked}#2", f"{asked}#3"]
+                )
+                .order_by("-pk")
+                .first()
+            )
             if incoming is None:
                 inbox.state, inbox.reason = InboxState.REJECTED, "Không có văn bản để lấy lại."
                 inbox.save()
@@ -981,35 +992,56 @@ def _level_of(code: str) -> str:
 def directory_sync(*, actor, peer: Peer) -> dict:
     """Danh bạ from the axis or platform into the agency directory, through the directory's
     own bulk import (all or nothing, by code). This installation's own agencies keep their
-    data; entries with a code that is not a valid identifier are skipped and counted."""
+    data; entries with a code that is not a valid identifier are skipped and counted.
+
+    Streamed for a national directory (>100,000 agencies): the entries go to a temporary file
+    as they arrive and only the set of codes stays in memory; a second pass writes the import
+    CSV, dropping parents that are neither in it nor in the directory."""
     import csv
+    import dataclasses
+    import json
+    import os
 
     from qlvb.agencies.models import Agency, is_valid_agency_code
     from qlvb.agencies.services import CSV_HEADER, directory_import
     from qlvb.exchange.transports import transport_for
 
-    local = dict(Agency.objects.values_list("code", "on_installation").iterator(chunk_size=10000))
-    levels = dict(Agency.objects.values_list("code", "level").iterator(chunk_size=10000))
-    items = {}
+    ours = set(
+        Agency.objects.filter(on_installation=True).values_list("code", flat=True).iterator()
+    )
+    known = set(Agency.objects.values_list("code", flat=True).iterator(chunk_size=10000))
+    codes: set[str] = set()
     skipped = 0
-    for item in transport_for(peer).directory():
-        code = str(item.get("code") or item.get("organId") or "").strip()
-        name = str(item.get("name") or item.get("organName") or "").strip()
-        if not is_valid_agency_code(code) or not name:
-            skipped += 1
-            continue
-        if local.get(code):
-            continue  # an agency of this installation: its data is ours
-        items[code] = (item, name)
+    raw_handle, raw_path = tempfile.mkstemp(prefix="danh-ba-", suffix=".jsonl")
     handle, path = tempfile.mkstemp(prefix="danh-ba-", suffix=".csv")
     try:
-        with open(handle, "w", newline="", encoding="utf-8") as out:
+        with open(raw_handle, "w", encoding="utf-8") as raw:
+            for item in transport_for(peer).directory():
+                code = str(item.get("code") or item.get("organId") or "").strip()
+                name = str(item.get("name") or item.get("organName") or "").strip()
+                if not is_valid_agency_code(code) or not name:
+                    skipped += 1
+                    continue
+                if code in ours or code in codes:
+                    continue  # an agency of this installation: its data is ours
+                codes.add(code)
+                raw.write(json.dumps([code, name, item], ensure_ascii=False) + "\n")
+        levels = {}
+        with (
+            open(handle, "w", newline="", encoding="utf-8") as out,
+            open(raw_path, encoding="utf-8") as raw,
+        ):
             writer = csv.writer(out)
             writer.writerow(CSV_HEADER)
-            for code, (item, name) in items.items():
+            for line in raw:
+                code, name, item = json.loads(line)
                 parent = str(item.get("parentCode") or item.get("parent_code") or "").strip()
-                if parent and parent not in items and parent not in local:
+                if parent and parent not in codes and parent not in known:
                     parent = ""
+                if code in known and code not in levels:
+                    levels = levels or dict(
+                        Agency.objects.values_list("code", "level").iterator(chunk_size=10000)
+                    )
                 row = {
                     "code": code,
                     "name": name[:250],
@@ -1025,12 +1057,10 @@ def directory_sync(*, actor, peer: Peer) -> dict:
                     "on_installation": "0",
                 }
                 writer.writerow([row.get(h, "") for h in CSV_HEADER])
+        del codes, known
         result = directory_import(actor=actor, stream_or_path=path, filename=f"{peer.name}.csv")
     finally:
-        import os
-
-        if os.path.exists(path):
-            os.unlink(path)
-    import dataclasses
-
+        for name in (path, raw_path):
+            if os.path.exists(name):
+                os.unlink(name)
     return {"result": dataclasses.asdict(result), "skipped": skipped}
