@@ -174,6 +174,10 @@ class SpooledPackage(WorkItem):
     (sender, DocumentId), so a row run twice after a crash registers its package once."""
 
     peer = models.ForeignKey(Peer, null=True, blank=True, on_delete=models.SET_NULL)
+    # The (first) agency of this installation it is addressed to: whose Liên thông inbox shows it.
+    agency = models.ForeignKey(
+        "agencies.Agency", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     path = models.CharField(max_length=500)
     sender_code = models.CharField(max_length=50)
     document_id = models.CharField(max_length=300)

@@ -6,7 +6,7 @@ from django.db.models import Q
 
 from qlvb.documents.models import Document
 from qlvb.exchange.mapping import split_document_id
-from qlvb.exchange.models import InboxMessage, OutboxMessage
+from qlvb.exchange.models import InboxMessage, OutboxMessage, SpooledPackage
 
 
 def document_by_edxml_id(document_id: str) -> Document | None:
@@ -37,3 +37,13 @@ def outbox_for(viewer, *, failed_only: bool = False):
 
 def inbox_for(viewer):
     return InboxMessage.objects.filter(agency_id=viewer.agency_id).order_by("-id")
+
+
+def spooled_for(viewer):
+    """Packages for the viewer's agency that arrived and wait for a worker to register them
+    (or for their retry after a failure)."""
+    return (
+        SpooledPackage.objects.filter(agency_id=viewer.agency_id)
+        .exclude(state="done")
+        .order_by("id")
+    )

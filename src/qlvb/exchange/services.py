@@ -498,6 +498,7 @@ def accept(*, path: str, peer: Peer | None = None) -> dict:
     with transaction.atomic():
         row = SpooledPackage.objects.create(
             peer=peer,
+            agency=local[0],
             path=str(target),
             sender_code=message.sender.organ_id[:50],
             document_id=message.document_id[:300],

@@ -27,7 +27,10 @@ def outbox(request):
 @require_GET
 def inbox_list(request):
     rows = selectors.inbox_for(request.user)[:200]
-    return render(request, "exchange/inbox.html", {"rows": rows, "tab": "inbox"})
+    spooled = selectors.spooled_for(request.user)[:200]
+    return render(
+        request, "exchange/inbox.html", {"rows": rows, "spooled": spooled, "tab": "inbox"}
+    )
 
 
 @login_required

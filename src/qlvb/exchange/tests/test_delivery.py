@@ -287,3 +287,29 @@ def test_back_off_then_permanent_failure_and_retry(setup, people, ministry, cong
     assert message.acknowledged_at is not None and len(standin.requests) == 3
     assert client.get("/lien-thong/gui/").status_code == 200
     assert client.get("/lien-thong/nhan/").status_code == 200
+
+
+def test_inbox_page_shows_every_package_state(setup, people):
+    """Liên thông › Nhận: a package that arrived waits in the spool (signature checked), then
+    shows as registered with a link into the reception queue; a refused one with its reason."""
+    from qlvb.outgoing.tests.conftest import client_for
+
+    data = _package_from_ministry(setup["ministry_key"])
+    response = Client().post(
+        "/api/v1/exchange/inbox",
+        data=data,
+        content_type="application/xml",
+        HTTP_AUTHORIZATION=f"Bearer {TOKEN}",
+    )
+    assert response.status_code == 202 and response.json()["state"] == "received"
+    clerk = client_for(people["clerk"])
+    page = clerk.get("/lien-thong/nhan/").content.decode()
+    assert 'id="exchange-spooled"' in page and "Đã kiểm tra chữ ký" in page
+    assert "15/VPCP-TH" in page
+    register_spooled_now()
+    _post(_package_from_ministry(None, document_id="000.00.00.G22,2026/11/02,99/VPCP-TH"))
+    page = clerk.get("/lien-thong/nhan/").content.decode()
+    assert 'id="exchange-spooled"' not in page
+    assert "Đã nhận vào hàng chờ tiếp nhận" in page and "Mở trong hàng chờ tiếp nhận" in page
+    assert "Hợp lệ" in page
+    assert "Từ chối (đã báo 02)" in page and "không có chữ ký số" in page
