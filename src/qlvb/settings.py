@@ -276,6 +276,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "qlvb@localhost")
 QLVB_OCR = env_bool("QLVB_OCR", True)
 QLVB_OCR_LANGUAGES = os.environ.get("QLVB_OCR_LANGUAGES", "vie")
 
+# --- Audit log: independent hash chains; appends to different chains never wait on each other
+QLVB_AUDIT_CHAINS = env_int("QLVB_AUDIT_CHAINS", 16)
+
 # --- Cache (docs/deploy.md): per process unless QLVB_CACHE_URL names a Redis --------------------
 if os.environ.get("QLVB_CACHE_URL", "").startswith(("redis://", "rediss://", "unix://")):
     CACHES = {

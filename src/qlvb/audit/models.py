@@ -1,7 +1,9 @@
 """Append-only, hash-chained audit log (nhật ký hệ thống).
 
-Each event carries the hash of the one before it; `qlvb audit verify` recomputes the chain and
-reports the first row that was altered, inserted or deleted.
+The log is striped over `QLVB_AUDIT_CHAINS` independent chains (chuỗi nhật ký) so that unrelated
+people never wait on one lock: each event carries its chain number and the hash of the event
+before it in that chain; `qlvb audit verify` recomputes every chain and reports the first row that
+was altered, inserted or deleted.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ class AuditEvent(models.Model):
     details = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     client_address = models.CharField(max_length=64, blank=True)
     channel = models.CharField(max_length=10, blank=True)
+    # Which chain the event links into; rows written before the log was striped are chain 0.
+    chain = models.PositiveSmallIntegerField(default=0)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
@@ -40,21 +44,26 @@ class AuditEvent(models.Model):
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action}"
 
     def compute_hash(self) -> str:
+        fields = [
+            self.prev_hash,
+            self.occurred_at.isoformat(),
+            self.actor_id,
+            self.actor_name,
+            self.agency_id,
+            self.action,
+            self.object_type,
+            self.object_id,
+            self.object_repr,
+            self.details,
+            self.client_address,
+            self.channel,
+        ]
+        # Chain 0 keeps the payload it had before striping, so rows written then still verify;
+        # every other chain hashes its number too, so a row moved between chains is caught.
+        if self.chain:
+            fields.append(self.chain)
         payload = json.dumps(
-            [
-                self.prev_hash,
-                self.occurred_at.isoformat(),
-                self.actor_id,
-                self.actor_name,
-                self.agency_id,
-                self.action,
-                self.object_type,
-                self.object_id,
-                self.object_repr,
-                self.details,
-                self.client_address,
-                self.channel,
-            ],
+            fields,
             sort_keys=True,
             ensure_ascii=False,
             separators=(",", ":"),
@@ -64,8 +73,10 @@ class AuditEvent(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """One row: the hash of the newest event. Appending locks it, which orders the chain."""
+    """One row per chain: the hash and id of its newest event. Appending locks the row, which
+    orders that chain; other chains are not blocked."""
 
+    chain = models.PositiveSmallIntegerField(unique=True, default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
     last_event_id = models.BigIntegerField(default=0)
 

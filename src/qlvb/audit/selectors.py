@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import connection, transaction
+
 from qlvb.audit.models import GENESIS_HASH, AuditChainHead, AuditEvent
 
 
@@ -10,6 +12,7 @@ class ChainReport:
     checked: int
     broken_at: int | None = None
     reason: str = ""
+    chains: int = 0
 
     @property
     def ok(self) -> bool:
@@ -17,23 +20,53 @@ class ChainReport:
 
 
 def audit_chain_verify(*, chunk_size: int = 5000) -> ChainReport:
-    """Walk the chain in id order; report the first event whose link or content does not hold."""
-    prev = GENESIS_HASH
+    """Walk every chain at once in id order (a chain's events are in id order, since each is
+    appended under its head's lock) and report the first event whose link or content does not
+    hold; then each head, whose last hash reveals deleted newest rows of its chain.
+
+    On PostgreSQL the walk reads one snapshot (REPEATABLE READ, when it opens the transaction),
+    so events appended while it runs are neither half-seen nor mistaken for rows beyond a head."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        return _verify(chunk_size)
+
+
+def _verify(chunk_size: int) -> ChainReport:
+    prev: dict[int, str] = {}
+    last_id: dict[int, int] = {}
     checked = 0
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=chunk_size):
-        if event.prev_hash != prev:
+        if event.prev_hash != prev.get(event.chain, GENESIS_HASH):
             return ChainReport(
                 checked, event.id, "liên kết với bản ghi trước bị đứt (bản ghi bị xóa hoặc chèn)"
             )
         if event.compute_hash() != event.hash:
             return ChainReport(checked, event.id, "nội dung bản ghi đã bị sửa")
-        prev = event.hash
+        prev[event.chain] = event.hash
+        last_id[event.chain] = event.id
         checked += 1
-    head = AuditChainHead.objects.filter(pk=1).first()
-    if head is not None and head.last_hash != prev:
-        # The newest rows were deleted: the chain ends before the head says it does.
+    heads = {head.chain: head for head in AuditChainHead.objects.all()}
+    for chain in sorted(set(heads) | set(prev)):
+        head = heads.get(chain)
+        if head is None:
+            return ChainReport(checked, last_id[chain], f"đầu chuỗi {chain} của nhật ký bị xóa")
+        if head.last_hash == prev.get(chain, GENESIS_HASH):
+            continue
+        if last_id.get(chain, 0) > head.last_event_id:
+            # Rows linked after the newest event the head knows of: added behind the service.
+            first = (
+                AuditEvent.objects.filter(chain=chain, id__gt=head.last_event_id)
+                .order_by("id")
+                .values_list("id", flat=True)
+                .first()
+            )
+            return ChainReport(checked, first, "bản ghi được chèn sau bản ghi cuối của chuỗi")
+        # The newest rows were deleted: the chain ends before its head says it does.
         return ChainReport(checked, head.last_event_id or -1, "bản ghi cuối của nhật ký đã bị xóa")
-    return ChainReport(checked)
+    return ChainReport(checked, chains=len(prev))
 
 
 def audit_events_for(*, object_type: str, object_id: str):

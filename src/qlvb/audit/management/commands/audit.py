@@ -13,7 +13,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         report = audit_chain_verify()
         if report.ok:
-            self.stdout.write(f"Nhật ký toàn vẹn: {report.checked} bản ghi đã kiểm tra.")
+            self.stdout.write(
+                f"Nhật ký toàn vẹn: đã kiểm tra {report.checked} bản ghi "
+                f"trong {report.chains} chuỗi."
+            )
             return
         raise CommandError(
             f"Nhật ký bị thay đổi tại bản ghi #{report.broken_at}: {report.reason} "
