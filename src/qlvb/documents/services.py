@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from qlvb.core.errors import ValidationFailed
-from qlvb.documents import storage
+from qlvb.documents import signals, storage
 from qlvb.documents.models import (
     Attachment,
     AttachmentRole,
+    Blob,
     Confidentiality,
     Document,
     DocumentType,
@@ -116,25 +117,80 @@ def stage_uploads(uploads: list[Upload]) -> list[tuple[Upload, storage.StagedFil
     return staged
 
 
+@dataclass(frozen=True)
+class StoredFile:
+    """A file whose bytes are already stored, as another document receives it: the sender's
+    main file placed in each recipient's copy is one blob, never staged or written again."""
+
+    blob: Blob
+    name: str
+    content_type: str
+    size: int
+    page_count: int | None
+    role: str = AttachmentRole.MAIN
+
+    @classmethod
+    def of(cls, attachment: Attachment) -> StoredFile:
+        return cls(
+            blob=attachment.blob,
+            name=attachment.original_name,
+            content_type=attachment.content_type,
+            size=attachment.size,
+            page_count=attachment.page_count,
+            role=attachment.role,
+        )
+
+    @classmethod
+    def staged(cls, upload: Upload, item: storage.StagedFile) -> StoredFile:
+        """Store a staged upload (inside the caller's transaction) and describe it."""
+        page_count = item.page_count
+        return cls(
+            blob=storage.store(item),
+            name=upload.name[:255],
+            content_type=item.content_type,
+            size=item.size,
+            page_count=page_count,
+            role=upload.role,
+        )
+
+    def attachment(self, document: Document, position: int, actor=None) -> Attachment:
+        """The (unsaved) file row of `document` holding these bytes."""
+        return Attachment(
+            document=document,
+            blob=self.blob,
+            original_name=self.name,
+            content_type=self.content_type,
+            size=self.size,
+            page_count=self.page_count,
+            role=self.role,
+            position=position,
+            created_by=actor,
+        )
+
+
 def attach_staged(*, document: Document, staged, actor) -> list[Attachment]:
     """Store staged files and attach them (inside the caller's transaction)."""
     attachments = []
     for position, (upload, item) in enumerate(staged):
-        page_count = item.page_count
-        blob = storage.store(item)
-        attachments.append(
-            Attachment.objects.create(
-                document=document,
-                blob=blob,
-                original_name=upload.name[:255],
-                content_type=item.content_type,
-                size=item.size,
-                page_count=page_count,
-                role=upload.role,
-                position=position,
-                created_by=actor,
-            )
-        )
+        attachment = StoredFile.staged(upload, item).attachment(document, position, actor)
+        attachment.save()
+        attachments.append(attachment)
+    return attachments
+
+
+def documents_create_many(
+    *, documents: list[Document], files: list[list[StoredFile]], actor=None
+) -> list[Attachment]:
+    """Insert documents and attach their stored files in bulk, inside the caller's transaction
+    (a document delivered to 220 agencies: a few statements, not a thousand). Bulk inserts send
+    no post_save, so search and signing hear of the rows through `documents_added`."""
+    Document.objects.bulk_create(documents)
+    attachments = Attachment.objects.bulk_create(
+        f.attachment(document, position, actor)
+        for document, stored in zip(documents, files, strict=True)
+        for position, f in enumerate(stored)
+    )
+    signals.documents_added.send(sender=Document, documents=documents, attachments=attachments)
     return attachments
 
 

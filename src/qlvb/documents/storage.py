@@ -146,18 +146,31 @@ def first_copy(blob: Blob) -> bool:
     return getattr(blob, "first_copy", False)
 
 
-def other_copies(attachment, *, limit: int = 20):
+def other_copies(attachment, *, limit: int = 20, exclude=()):
     """Ids of the latest other attachments with the same bytes (a subquery): where the results
     derived from these bytes are found, through the attachments' blob index, whatever the size
-    of the tables holding those results."""
+    of the tables holding those results. `exclude`: further ids to pass over (the other new
+    copies of one bulk delivery, which have no results yet)."""
     from qlvb.documents.models import Attachment
 
     return (
         Attachment.objects.filter(blob_id=attachment.blob_id)
-        .exclude(pk=attachment.pk)
+        .exclude(pk__in=[attachment.pk, *exclude])
         .order_by("-id")
         .values("id")[:limit]
     )
+
+
+def earlier_results(attachments, find) -> dict:
+    """For new files, what was derived earlier from the same bytes (their text, their signature
+    check), looked up once per blob: {blob id: find(ids of other copies) or None}. Blobs stored
+    for the first time are not looked up (nothing can have been derived from them yet)."""
+    new_ids = [a.pk for a in attachments]
+    found: dict = {}
+    for attachment in attachments:
+        if attachment.blob_id not in found and not first_copy(attachment.blob):
+            found[attachment.blob_id] = find(other_copies(attachment, exclude=new_ids))
+    return found
 
 
 def open_verified(blob: Blob, *, start: int = 0, end: int | None = None) -> Iterator[bytes]:

@@ -25,9 +25,14 @@ def _queue_recall(sender, outgoing, reason, **kwargs):
 
 
 @receiver(status_changed, dispatch_uid="exchange.status_back")
-def _status_back(sender, incoming, status_code, actor=None, occurred_at=None, text="", **kw):
+def _status_back(sender, incomings, status_code, actor=None, occurred_at=None, text="", **kw):
     from qlvb.exchange.services import queue_status
 
-    queue_status(
-        incoming=incoming, status_code=status_code, actor=actor, occurred_at=occurred_at, text=text
-    )
+    for incoming in incomings:  # only what came through the exchange has a sender to tell
+        queue_status(
+            incoming=incoming,
+            status_code=status_code,
+            actor=actor,
+            occurred_at=occurred_at,
+            text=text,
+        )

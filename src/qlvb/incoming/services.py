@@ -4,18 +4,28 @@ rejection, registration of paper documents, routing, direction, assignment, hand
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
 
 from qlvb.agencies.models import Agency, Department, Person, Role
-from qlvb.audit.services import audit_record
+from qlvb.audit.services import Entry as AuditEntry
+from qlvb.audit.services import audit_record, audit_record_many
 from qlvb.core.calendar import due_at_after_working_days
 from qlvb.core.errors import Conflict, PermissionDenied, ValidationFailed
 from qlvb.documents import storage
 from qlvb.documents.models import URGENCY_RANK, Document, RegisterKind
 from qlvb.documents.numbering import register_book_for, take_number
-from qlvb.documents.services import Upload, attach_staged, clean_metadata, stage_uploads
+from qlvb.documents.services import (
+    StoredFile,
+    Upload,
+    attach_staged,
+    clean_metadata,
+    documents_create_many,
+    stage_uploads,
+)
 from qlvb.incoming import signals
 from qlvb.incoming.models import (
     Assignment,
@@ -27,7 +37,7 @@ from qlvb.incoming.models import (
     Source,
     TimelineEvent,
 )
-from qlvb.incoming.selectors import incoming_duplicates
+from qlvb.incoming.selectors import incoming_duplicates, nav_counts_changed
 from qlvb.notifications import events
 
 # edXML status codes the sender sees (../shared/standards/edxml.md)
@@ -53,7 +63,7 @@ def _event(incoming, *, actor, kind: str, status_code: str = "", text: str = "",
     if status_code:
         signals.status_changed.send(
             sender=IncomingDocument,
-            incoming=incoming,
+            incomings=[incoming],
             status_code=status_code,
             actor=actor,
             occurred_at=event.occurred_at,
@@ -77,6 +87,15 @@ def _number(incoming: IncomingDocument, *, actor, when) -> None:
     incoming.state = IncomingState.REGISTERED
 
 
+@dataclass(frozen=True)
+class Arrival:
+    """One recipient's copy of an electronic delivery: the agency and the reference that makes
+    the delivery idempotent (`delivery:<pk>` on this installation, `edxml:<sender>|<id>`)."""
+
+    agency: Agency
+    origin_reference: str
+
+
 def incoming_deliver(
     *,
     agency: Agency,
@@ -92,33 +111,98 @@ def incoming_deliver(
     ).first()
     if existing is not None:
         return existing
+    staged = stage_uploads(uploads)
+    with storage.files_written_until_commit(), transaction.atomic():
+        files = [StoredFile.staged(upload, item) for upload, item in staged]
+        arrival = Arrival(agency, origin_reference)
+        placed = incoming_deliver_many(
+            arrivals=[arrival], metadata=metadata, files=files, sender=sender
+        )
+    return placed[arrival]
+
+
+def incoming_deliver_many(
+    *,
+    arrivals: list[Arrival],
+    metadata: dict,
+    files: list[StoredFile],
+    sender: Agency | None = None,
+) -> dict[Arrival, IncomingDocument]:
+    """Place one document in many agencies' reception queues at once (status 01 to each), its
+    files already stored: the rows of every copy in a few bulk statements and one append to the
+    audit chain. Idempotent per arrival (agency, origin_reference): copies already placed are
+    returned as they are."""
     cleaned = clean_metadata(metadata)
     if sender is not None:
         cleaned.setdefault("organ", sender)
         cleaned.setdefault("organ_name", sender.name)
-    staged = stage_uploads(uploads)
-    with storage.files_written_until_commit(), transaction.atomic():
-        document = Document.objects.create(agency=agency, **cleaned)
-        attach_staged(document=document, staged=staged, actor=None)
-        incoming = IncomingDocument.objects.create(
-            document=document,
-            agency=agency,
-            state=IncomingState.RECEIVED,
-            source=Source.ELECTRONIC,
-            electronic_received_at=timezone.now(),
-            origin_reference=origin_reference,
-            urgency_rank=URGENCY_RANK[document.urgency],
-            due_at=_end_of_day(document.due_date),
+    with transaction.atomic():
+        placed: dict[Arrival, IncomingDocument] = {}
+        wanted = {(a.agency.pk, a.origin_reference): a for a in arrivals}
+        for found in IncomingDocument.objects.filter(
+            origin_reference__in={a.origin_reference for a in arrivals},
+            agency_id__in={a.agency.pk for a in arrivals},
+        ):
+            arrival = wanted.get((found.agency_id, found.origin_reference))
+            if arrival is not None:
+                placed[arrival] = found
+        new = [a for a in wanted.values() if a not in placed]
+        if not new:
+            return placed
+        now = timezone.now()
+        documents = [Document(agency=a.agency, **cleaned) for a in new]
+        documents_create_many(documents=documents, files=[files] * len(new))
+        rank = URGENCY_RANK[documents[0].urgency]
+        due_at = _end_of_day(documents[0].due_date)
+        incomings = IncomingDocument.objects.bulk_create(
+            IncomingDocument(
+                document=document,
+                agency=arrival.agency,
+                state=IncomingState.RECEIVED,
+                source=Source.ELECTRONIC,
+                electronic_received_at=now,
+                origin_reference=arrival.origin_reference,
+                urgency_rank=rank,
+                due_at=due_at,
+            )
+            for arrival, document in zip(new, documents, strict=True)
         )
-        _event(incoming, actor=None, kind="arrived", status_code=STATUS_ARRIVED)
-        audit_record(
+        TimelineEvent.objects.bulk_create(
+            TimelineEvent(
+                incoming=incoming,
+                occurred_at=now,
+                actor=None,
+                kind="arrived",
+                status_code=STATUS_ARRIVED,
+                text="",
+                details={},
+            )
+            for incoming in incomings
+        )
+        signals.status_changed.send(
+            sender=IncomingDocument,
+            incomings=incomings,
+            status_code=STATUS_ARRIVED,
             actor=None,
-            action="incoming.deliver",
-            obj=incoming,
-            agency_id=agency.pk,
-            details={"origin": origin_reference},
+            occurred_at=now,
+            text="",
         )
-    return incoming
+        audit_record_many(
+            actor=None,
+            entries=[
+                AuditEntry(
+                    action="incoming.deliver",
+                    obj=incoming,
+                    details={"origin": incoming.origin_reference},
+                    agency_id=incoming.agency_id,
+                )
+                for incoming in incomings
+            ],
+        )
+        for agency_id in {i.agency_id for i in incomings}:
+            transaction.on_commit(partial(nav_counts_changed, agency_id))
+        placed.update(zip(new, incomings, strict=True))
+    return placed
 
 
 def incoming_accept(

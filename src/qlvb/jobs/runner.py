@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -86,6 +86,34 @@ def claim(model: type[WorkItem], pk, *, token: str, now: datetime | None = None)
         attempts=F("attempts") + 1,
     )
     return updated == 1
+
+
+def claim_more(
+    model: type[WorkItem], *, token: str, limit: int, now: datetime | None = None
+) -> list:
+    """Claim up to `limit` further pending, due rows for a batch handler (oldest first), under
+    the same token. On PostgreSQL the candidates are locked with SKIP LOCKED, so two workers
+    claiming at once take disjoint rows and never wait on (or deadlock over) each other's; on
+    SQLite the write lock serialises them."""
+    if limit <= 0:
+        return []
+    now = now or timezone.now()
+    with transaction.atomic():
+        candidates = model.objects.filter(
+            state=WorkState.PENDING, next_attempt_at__lte=now
+        ).order_by("next_attempt_at", "pk")
+        if connection.features.has_select_for_update_skip_locked:
+            candidates = candidates.select_for_update(skip_locked=True)
+        pks = list(candidates.values_list("pk", flat=True)[:limit])
+        if not pks:
+            return []
+        model.objects.filter(pk__in=pks, state=WorkState.PENDING).update(
+            state=WorkState.RUNNING,
+            leased_by=token,
+            lease_until=now + timedelta(seconds=lease_seconds()),
+            attempts=F("attempts") + 1,
+        )
+    return pks
 
 
 def _error_text(exc: BaseException) -> str:
@@ -155,6 +183,8 @@ def run_item(label: str, pk, *, token: str | None = None) -> str:
     token = token or worker_token()
     if not claim(model, pk, token=token):
         return "skipped"
+    if registration.batch > 1:
+        return _run_batch(registration, pk, token)
     item = model.objects.filter(pk=pk).first()
     if item is None:
         return "missing"
@@ -185,6 +215,77 @@ def run_item(label: str, pk, *, token: str | None = None) -> str:
     return "done"
 
 
+def _run_batch(registration: registry.Registration, pk, token: str) -> str:
+    """The nudged row and up to batch-1 other due rows, handed to the handler together; each
+    row is then marked done or failed by its own outcome. Returns the nudged row's outcome."""
+    model = registration.model
+    pks = [pk, *claim_more(model, token=token, limit=registration.batch - 1)]
+    items = list(model.objects.filter(pk__in=pks).order_by("next_attempt_at", "pk"))
+    if not items:
+        return "missing"
+    for item in items:
+        item._lease_token = token
+    ctx_token = context.set_current(context.ActingContext(channel="job"))
+    try:
+        if registration.atomic:
+            with transaction.atomic():
+                outcomes = registration.handler(items) or {}
+                if not _mark_batch_done(model, items, token, outcomes):
+                    raise LeaseLost
+        else:
+            outcomes = registration.handler(items) or {}
+            _mark_batch_done(model, items, token, outcomes)
+    except LeaseLost:
+        logger.warning("a batch of %s was taken over by another worker", model._meta.label_lower)
+        return "lost"
+    except Exception as exc:
+        logger.warning("a batch of %s %s failed: %s", len(items), model._meta.label_lower, exc)
+        outcomes = {item.pk: exc for item in items}
+    finally:
+        context.reset(ctx_token)
+    result = "done"
+    for item in items:
+        value = outcomes.get(item.pk)
+        if isinstance(value, BaseException):
+            outcome = _mark_failure(model, item, token, value)
+            if item.pk == pk:
+                result = outcome
+    if len(items) == registration.batch:
+        _nudge_next(model)  # a full batch: more may be due without a nudge of their own
+    return result
+
+
+def _nudge_next(model: type[WorkItem]) -> None:
+    pk = (
+        model.objects.filter(state=WorkState.PENDING, next_attempt_at__lte=timezone.now())
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if pk is not None:
+        try:
+            from qlvb.jobs.tasks import run_item_task
+
+            if not run_item_task.huey.immediate:
+                run_item_task(model._meta.label_lower, pk)
+        except Exception:
+            logger.warning("could not nudge %s %s; the sweep will", model, pk, exc_info=True)
+
+
+def _mark_batch_done(model, items: list, token: str, outcomes: dict) -> bool:
+    """Mark the rows that did not fail done: one UPDATE, unless results are kept per row.
+    False if any of them was taken over meanwhile."""
+    done = [i.pk for i in items if not isinstance(outcomes.get(i.pk), BaseException)]
+    if not done:
+        return True
+    if any(f.name == "result" for f in model._meta.concrete_fields):
+        return all([_mark_done(model, pk, token, outcomes.get(pk)) for pk in done])
+    updated = model.objects.filter(pk__in=done, state=WorkState.RUNNING, leased_by=token).update(
+        state=WorkState.DONE, finished_at=timezone.now(), lease_until=None
+    )
+    return updated == len(done)
+
+
 def due_pks(model: type[WorkItem], *, now: datetime, limit: int) -> list:
     pending = list(
         model.objects.filter(state=WorkState.PENDING, next_attempt_at__lte=now)
@@ -212,6 +313,8 @@ def run_due(*, batch: int = 50, max_items: int | None = None) -> dict[str, int]:
             pks = due_pks(model, now=timezone.now(), limit=batch)
             # Several drainers start from the same candidates; shuffling spreads them out.
             random.shuffle(pks)
+            if pks and registry.registration_for(model._meta.label_lower).batch > 1:
+                pks = pks[:1]  # its batch claims the others; the next round finds what is left
             for pk in pks:
                 found = True
                 outcome = run_item(model._meta.label_lower, pk)

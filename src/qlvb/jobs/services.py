@@ -39,14 +39,18 @@ def _send_nudges(pairs: list[tuple[str, object]]) -> None:
 
 def enqueue_many(items: Iterable[WorkItem]) -> None:
     """Nudge the queue for these rows once the current transaction commits (nothing is sent if
-    it rolls back). Outside a transaction the nudge is sent at once."""
+    it rolls back). Outside a transaction the nudge is sent at once. Rows of a batch handler
+    get one nudge per batch: its run claims the rest (and nudges again if more are due)."""
     pairs = []
+    by_label: dict[str, list] = {}
     for item in items:
         label = item._meta.label_lower
         if item.pk is None:
             raise ValueError("enqueue() needs a saved row")
-        registry.registration_for(label)  # a programming error: fail loudly, before commit
-        pairs.append((label, item.pk))
+        by_label.setdefault(label, []).append(item.pk)
+    for label, pks in by_label.items():
+        batch = registry.registration_for(label).batch  # fails loudly, before commit
+        pairs += [(label, pk) for pk in pks[::batch]]
     if pairs:
         transaction.on_commit(partial(_send_nudges, pairs))
 

@@ -11,16 +11,22 @@ from qlvb.notifications.events import emit
 
 
 @receiver(status_changed, dispatch_uid="notifications.status")
-def on_status(sender, incoming, status_code, actor=None, text="", **kw):
+def on_status(sender, incomings, status_code, actor=None, text="", **kw):
     if status_code == "01":
-        emit("incoming.delivered", incoming=incoming)
+        emit("incoming.delivered", incomings=incomings)
     elif status_code == "04":
-        emit("incoming.directed", incoming=incoming, actor=actor)
+        for incoming in incomings:
+            emit("incoming.directed", incoming=incoming, actor=actor)
     elif status_code == "02":
-        reference = incoming.origin_reference or ""
-        if reference.startswith("delivery:") and reference[9:].isdigit():
-            from qlvb.outgoing.models import Delivery
+        for incoming in incomings:
+            _rejected(incoming, text)
 
-            delivery = Delivery.objects.filter(pk=int(reference[9:])).first()
-            if delivery is not None and delivery.recipient_agency_id == incoming.agency_id:
-                emit("outgoing.rejected", delivery=delivery, reason=text)
+
+def _rejected(incoming, text: str) -> None:
+    reference = incoming.origin_reference or ""
+    if reference.startswith("delivery:") and reference[9:].isdigit():
+        from qlvb.outgoing.models import Delivery
+
+        delivery = Delivery.objects.filter(pk=int(reference[9:])).first()
+        if delivery is not None and delivery.recipient_agency_id == incoming.agency_id:
+            emit("outgoing.rejected", delivery=delivery, reason=text)

@@ -68,27 +68,35 @@ def incoming_assigned(*, assignments) -> None:
     notify(specs)
 
 
-def incoming_delivered(*, incoming) -> None:
-    """Văn bản đến: the clerks; hỏa tốc also the leader on duty, at once, SMS by default."""
-    doc = incoming.document
-    urgent = doc.urgency == Urgency.FLASH
-    recipients = people.with_role(incoming.agency_id, Role.CLERK)
-    if urgent:
-        recipients += people.duty_leaders(incoming.agency_id)
-    sender = doc.organ_name or "cơ quan gửi"
-    title = f"{'HỎA TỐC - ' if urgent else ''}Văn bản đến từ {sender}"
-    notify(
-        Spec(
-            recipient=p,
-            event=Event.URGENT_DELIVERED if urgent else Event.DELIVERED,
-            title=title,
-            body=f"{sender} gửi văn bản {describe(doc)}, chờ tiếp nhận."
-            + _due_text(incoming.due_at),
-            url=incoming_url(incoming),
-            urgent=urgent,
-        )
-        for p in recipients
-    )
+def incoming_delivered(*, incomings) -> None:
+    """Văn bản đến: the clerks; hỏa tốc also the leader on duty, at once, SMS by default. The
+    copies of one document delivered to many agencies are told in one pass."""
+    agency_ids = {i.agency_id for i in incomings}
+    clerks = people.with_role_in(agency_ids, Role.CLERK)
+    urgent_ids = {i.agency_id for i in incomings if i.document.urgency == Urgency.FLASH}
+    on_duty = people.duty_leaders_in(urgent_ids) if urgent_ids else {}
+    specs = []
+    for incoming in incomings:
+        doc = incoming.document
+        urgent = doc.urgency == Urgency.FLASH
+        recipients = list(clerks.get(incoming.agency_id, []))
+        if urgent:
+            recipients += on_duty.get(incoming.agency_id, [])
+        sender = doc.organ_name or "cơ quan gửi"
+        title = f"{'HỎA TỐC - ' if urgent else ''}Văn bản đến từ {sender}"
+        specs += [
+            Spec(
+                recipient=p,
+                event=Event.URGENT_DELIVERED if urgent else Event.DELIVERED,
+                title=title,
+                body=f"{sender} gửi văn bản {describe(doc)}, chờ tiếp nhận."
+                + _due_text(incoming.due_at),
+                url=incoming_url(incoming),
+                urgent=urgent,
+            )
+            for p in recipients
+        ]
+    notify(specs)
 
 
 def incoming_directed(*, incoming, actor=None) -> None:

@@ -7,6 +7,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from qlvb.documents.models import Attachment, Document
+from qlvb.documents.signals import documents_added
 from qlvb.incoming.models import IncomingDocument
 from qlvb.outgoing.models import OutgoingDocument
 
@@ -22,6 +23,15 @@ def _index(document_id) -> None:
 def document_saved(sender, instance, raw=False, **kwargs):
     if not raw:
         _index(instance.pk)
+
+
+@receiver(documents_added, dispatch_uid="search_documents_added")
+def documents_added_in_bulk(sender, documents, attachments, **kwargs):
+    from qlvb.search.services import extraction_request_many, index_request_many
+
+    if attachments:
+        extraction_request_many(attachments=attachments)
+    index_request_many(document_ids=[d.pk for d in documents])
 
 
 @receiver(post_save, sender=Attachment, dispatch_uid="search_attachment_saved")

@@ -8,6 +8,8 @@ the handlers idempotent and a lost or repeated job harmless.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,7 +18,7 @@ from qlvb.core.errors import NotFound, ValidationFailed
 from qlvb.core.text import fold
 from qlvb.documents.models import Attachment, Document
 from qlvb.jobs.models import WorkState
-from qlvb.jobs.services import enqueue
+from qlvb.jobs.services import enqueue_many
 from qlvb.search.extract import MAX_TEXT_CHARS
 from qlvb.search.models import Direction, IndexJob, SavedSearch, SearchEntry, TextExtraction
 from qlvb.search.text import exact_text, folded_text, normalize_notation
@@ -27,43 +29,74 @@ from qlvb.search.text import exact_text, folded_text, normalize_notation
 def index_request(*, document_id: int) -> IndexJob | None:
     """Ask for the document to be indexed again once this transaction commits. Many changes in
     one transaction (a registration saves several rows) share one pending job."""
-    if IndexJob.objects.filter(document_id_value=document_id, state=WorkState.PENDING).exists():
-        return None
-    job = IndexJob.objects.create(document_id_value=document_id)
-    enqueue(job)
-    return job
+    jobs = index_request_many(document_ids=[document_id])
+    return jobs[0] if jobs else None
+
+
+def index_request_many(*, document_ids) -> list[IndexJob]:
+    """The same for many documents (a bulk delivery): one query for the pending jobs, one
+    INSERT for the rest."""
+    ids = set(document_ids)
+    pending = set(
+        IndexJob.objects.filter(document_id_value__in=ids, state=WorkState.PENDING).values_list(
+            "document_id_value", flat=True
+        )
+    )
+    jobs = IndexJob.objects.bulk_create(
+        IndexJob(document_id_value=pk) for pk in sorted(ids - pending)
+    )
+    enqueue_many(jobs)
+    return jobs
 
 
 def extraction_request(*, attachment: Attachment) -> TextExtraction:
-    """For a file just attached (post_save, created). The same bytes already read for another
-    file (a document delivered to 220 agencies is one blob) give their text at once, without a
-    job; otherwise one INSERT and a job."""
-    from qlvb.documents.storage import first_copy, other_copies
+    """For a file just attached (post_save, created)."""
+    return extraction_request_many(attachments=[attachment])[0]
 
-    earlier = None
-    if not first_copy(attachment.blob):
-        found = TextExtraction.objects.filter(
-            attachment_id__in=other_copies(attachment), state=WorkState.DONE
-        ).order_by()[:1]
-        earlier = next(iter(found), None)
-    if earlier is not None:
-        now = timezone.now()
-        return TextExtraction.objects.create(
-            attachment=attachment,
-            document_id_value=attachment.document_id,
-            state=WorkState.DONE,
-            attempts=0,
-            finished_at=now,
-            method=earlier.method,
-            text=earlier.text,
-            chars=earlier.chars,
-            searchable_pdf_id=earlier.searchable_pdf_id,
-        )
-    extraction = TextExtraction.objects.create(
-        attachment=attachment, document_id_value=attachment.document_id
+
+def extraction_request_many(*, attachments: list[Attachment]) -> list[TextExtraction]:
+    """For files just attached. The same bytes already read for another file (a document
+    delivered to 220 agencies is one blob) give their text at once, without a job; otherwise
+    one INSERT and a job per file."""
+    from qlvb.documents.storage import earlier_results
+
+    earlier_by_blob = earlier_results(
+        attachments,
+        # Any done one will do; no ORDER BY, which would walk the table by id.
+        lambda copies: next(
+            iter(
+                TextExtraction.objects.filter(
+                    attachment_id__in=copies, state=WorkState.DONE
+                ).order_by()[:1]
+            ),
+            None,
+        ),
     )
-    enqueue(extraction)
-    return extraction
+    now = timezone.now()
+    rows = []
+    for attachment in attachments:
+        earlier = earlier_by_blob.get(attachment.blob_id)
+        if earlier is None:
+            rows.append(
+                TextExtraction(attachment=attachment, document_id_value=attachment.document_id)
+            )
+        else:
+            rows.append(
+                TextExtraction(
+                    attachment=attachment,
+                    document_id_value=attachment.document_id,
+                    state=WorkState.DONE,
+                    attempts=0,
+                    finished_at=now,
+                    method=earlier.method,
+                    text=earlier.text,
+                    chars=earlier.chars,
+                    searchable_pdf_id=earlier.searchable_pdf_id,
+                )
+            )
+    rows = TextExtraction.objects.bulk_create(rows)
+    enqueue_many(r for r in rows if r.state == WorkState.PENDING)
+    return rows
 
 
 # ---------------------------------------------------------------- building an entry
@@ -80,12 +113,9 @@ def _strings(value) -> list[str]:
     return []
 
 
-def _entry_values(document: Document) -> dict:
-    from qlvb.incoming.models import IncomingDocument
-    from qlvb.outgoing.models import OutgoingDocument
-
-    incoming = IncomingDocument.objects.filter(document_id=document.pk).first()
-    outgoing = OutgoingDocument.objects.filter(document_id=document.pk).first()
+def _entry_values(document: Document, related: _Related) -> dict:
+    incoming = related.incoming.get(document.pk)
+    outgoing = related.outgoing.get(document.pk)
     meta = [
         document.type_name,
         document.number_and_notation,
@@ -106,15 +136,8 @@ def _entry_values(document: Document) -> dict:
         direction, state = Direction.OUTGOING, outgoing.state
     else:
         direction, state = Direction.OTHER, ""
-    attachments = list(Attachment.objects.filter(document_id=document.pk))
-    meta += [a.original_name for a in attachments]
-    texts = list(
-        TextExtraction.objects.filter(document_id_value=document.pk)
-        .exclude(text="")
-        .order_by("attachment__role", "attachment__position", "attachment_id")
-        .values_list("text", flat=True)
-    )
-    body = "\n".join(texts)[:MAX_TEXT_CHARS]
+    meta += related.names.get(document.pk, [])
+    body = "\n".join(related.texts.get(document.pk, []))[:MAX_TEXT_CHARS]
     meta_joined = "\n".join(m for m in meta if m)
     return {
         "agency_id": document.agency_id,
@@ -128,25 +151,102 @@ def _entry_values(document: Document) -> dict:
         "notation": normalize_notation(document.number_and_notation)[:60],
         "issued_date": document.issued_date,
         "doc_date": doc_date or timezone.localdate(document.created_at),
-        "meta_text": exact_text(meta_joined),
-        "meta_folded": folded_text(meta_joined),
-        "body_text": exact_text(body),
-        "body_folded": folded_text(body),
+        "meta_text": related.words(exact_text, meta_joined),
+        "meta_folded": related.words(folded_text, meta_joined),
+        "body_text": related.words(exact_text, body),
+        "body_folded": related.words(folded_text, body),
         "indexed_at": timezone.now(),
     }
 
 
+@dataclass
+class _Related:
+    """What an entry needs besides the document, read for many documents at once."""
+
+    incoming: dict
+    outgoing: dict
+    names: dict
+    texts: dict
+    # The 220 copies of one delivery carry the same text: cut it into words once.
+    _words: dict = field(default_factory=dict)
+
+    def words(self, how, text: str) -> str:
+        key = (how, text)
+        if key not in self._words:
+            self._words[key] = how(text)
+        return self._words[key]
+
+    @classmethod
+    def of(cls, ids: list[int]) -> _Related:
+        from qlvb.incoming.models import IncomingDocument
+        from qlvb.outgoing.models import OutgoingDocument
+
+        names: dict[int, list[str]] = {}
+        for doc_id, name in Attachment.objects.filter(document_id__in=ids).values_list(
+            "document_id", "original_name"
+        ):
+            names.setdefault(doc_id, []).append(name)
+        texts: dict[int, list[str]] = {}
+        for doc_id, text in (
+            TextExtraction.objects.filter(document_id_value__in=ids)
+            .exclude(text="")
+            .order_by("attachment__role", "attachment__position", "attachment_id")
+            .values_list("document_id_value", "text")
+        ):
+            texts.setdefault(doc_id, []).append(text)
+        return cls(
+            incoming={
+                i.document_id: i
+                for i in IncomingDocument.objects.filter(document_id__in=ids).only(
+                    "document_id", "state", "arrival_date", "direction", "arrival_number"
+                )
+            },
+            outgoing={
+                o.document_id: o
+                for o in OutgoingDocument.objects.filter(document_id__in=ids).only(
+                    "document_id", "state"
+                )
+            },
+            names=names,
+            texts=texts,
+        )
+
+
 def index_document(*, document_id: int) -> SearchEntry | None:
     """Build the document's entry from what the database holds now (None: it is gone)."""
+    return index_documents(document_ids=[document_id]).get(document_id)
+
+
+def index_documents(*, document_ids) -> dict[int, SearchEntry]:
+    """Build the entries of many documents from what the database holds now, with a few reads
+    for all of them (the 220 copies of one delivery, a rebuild); entries of documents that are
+    gone are removed."""
+    ids = sorted(set(document_ids))
     with transaction.atomic():
-        document = Document.objects.filter(pk=document_id).first()
-        if document is None:
-            SearchEntry.objects.filter(pk=document_id).delete()
-            return None
-        entry, _ = SearchEntry.objects.update_or_create(
-            document_id=document_id, defaults=_entry_values(document)
+        documents = Document.objects.in_bulk(ids)
+        gone = [pk for pk in ids if pk not in documents]
+        if gone:
+            SearchEntry.objects.filter(pk__in=gone).delete()
+        if not documents:
+            return {}
+        related = _Related.of(list(documents))
+        existing = set(
+            SearchEntry.objects.filter(pk__in=list(documents)).values_list("pk", flat=True)
         )
-    return entry
+        entries = {
+            pk: SearchEntry(document_id=pk, **_entry_values(doc, related))
+            for pk, doc in documents.items()
+        }
+        fields = _entry_fields()
+        changed = [e for pk, e in entries.items() if pk in existing]
+        if changed:
+            SearchEntry.objects.bulk_update(changed, fields)
+        SearchEntry.objects.bulk_create(e for pk, e in entries.items() if pk not in existing)
+    return entries
+
+
+def _entry_fields() -> list[str]:
+    return [f.name for f in SearchEntry._meta.concrete_fields if not f.primary_key]
 
 
 def index_rebuild(*, batch: int = 500) -> int:
@@ -160,8 +260,7 @@ def index_rebuild(*, batch: int = 500) -> int:
         )
         if not ids:
             return done
-        for pk in ids:
-            index_document(document_id=pk)
+        index_documents(document_ids=ids)
         done += len(ids)
         last = ids[-1]
 

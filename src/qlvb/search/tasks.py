@@ -16,9 +16,12 @@ from qlvb.search.extract import ExtractionError, extract_attachment
 from qlvb.search.models import IndexJob, TextExtraction
 
 
-@work_handler(IndexJob, atomic=True)
-def index_job(job: IndexJob):
-    services.index_document(document_id=job.document_id_value)
+@work_handler(IndexJob, atomic=True, batch=250)
+def index_jobs(jobs: list[IndexJob]) -> dict:
+    """Due index jobs together: the 220 copies of one delivery are read and written in a few
+    statements."""
+    services.index_documents(document_ids=[job.document_id_value for job in jobs])
+    return {}
 
 
 @work_handler(TextExtraction)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from qlvb.core.text import fold
 
@@ -27,7 +28,13 @@ def exact_words(text: str | None) -> list[str]:
 
 def folded_words(text: str | None) -> list[str]:
     # Word by word, so a query word and an indexed word fold the same way.
-    return [f for word in exact_words(text) for f in WORD.findall(fold(word))]
+    return [f for word in exact_words(text) for f in _folded_word(word)]
+
+
+@lru_cache(maxsize=100_000)
+def _folded_word(word: str) -> tuple[str, ...]:
+    # A language has few words and each recurs: folding each once is most of indexing's CPU.
+    return tuple(WORD.findall(fold(word)))
 
 
 def exact_text(text: str | None) -> str:

@@ -802,36 +802,42 @@ def record_verification(attachment: Attachment, *, data: bytes | None = None) ->
 REUSE_CHECK_FOR = dt.timedelta(hours=1)
 
 
-def verification_request(*, attachment: Attachment) -> VerificationRequest | None:
-    """Ask for the check of a PDF just attached (post_save, created), after the storing
-    transaction commits: one INSERT (no get_or_create: a new file has no request yet), or the
-    recent check of the same bytes copied (None then)."""
-    from qlvb.documents.storage import first_copy, other_copies
-    from qlvb.jobs.services import enqueue
+def verification_request_many(*, attachments: list[Attachment]) -> list[VerificationRequest]:
+    """Ask for the check of PDFs just attached (post_save, created, or a bulk delivery), after
+    the storing transaction commits: one INSERT of requests, or, where the same bytes were
+    checked a moment ago for another file (a document delivered to every agency is one blob),
+    that recent result copied as each file's own, without a job."""
+    from qlvb.documents.storage import earlier_results
+    from qlvb.jobs.services import enqueue_many
 
-    # The same bytes checked a moment ago for another file (a document delivered to every
-    # agency is one blob) check alike: the recent result is this file's too, without a job.
-    if not first_copy(attachment.blob):
-        earlier = (
-            PdfVerification.objects.filter(
-                attachment_id__in=other_copies(attachment),
-                checked_at__gte=timezone.now() - REUSE_CHECK_FOR,
-            )
+    since = timezone.now() - REUSE_CHECK_FOR
+    earlier_by_blob = earlier_results(
+        attachments,
+        lambda copies: (
+            PdfVerification.objects.filter(attachment_id__in=copies, checked_at__gte=since)
             .order_by("-checked_at")
             .first()
-        )
-        if earlier is not None:
-            PdfVerification.objects.create(
-                attachment=attachment,
-                status=earlier.status,
-                label=earlier.label,
-                result=earlier.result,
-                checked_at=earlier.checked_at,
+        ),
+    )
+    copies, requests = [], []
+    for attachment in attachments:
+        earlier = earlier_by_blob.get(attachment.blob_id)
+        if earlier is None:
+            requests.append(VerificationRequest(attachment=attachment))
+        else:
+            copies.append(
+                PdfVerification(
+                    attachment=attachment,
+                    status=earlier.status,
+                    label=earlier.label,
+                    result=earlier.result,
+                    checked_at=earlier.checked_at,
+                )
             )
-            return None
-    request = VerificationRequest.objects.create(attachment=attachment)
-    enqueue(request)
-    return request
+    PdfVerification.objects.bulk_create(copies)
+    requests = VerificationRequest.objects.bulk_create(requests)
+    enqueue_many(requests)
+    return requests
 
 
 def verify_attachment(*, actor, attachment: Attachment) -> PdfVerification:

@@ -107,7 +107,7 @@ from qlvb.incoming.models import IncomingDocument
 from qlvb.incoming.signals import status_changed
 incoming = IncomingDocument.objects.get(origin_reference__contains={number!r})
 for code in ("03", "04", "05", "06"):
-    status_changed.send(sender=IncomingDocument, incoming=incoming, status_code=code,
+    status_changed.send(sender=IncomingDocument, incomings=[incoming], status_code=code,
                         text="Bước " + code)
 """
 B_STATES = """

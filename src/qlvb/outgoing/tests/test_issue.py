@@ -314,3 +314,64 @@ def test_a_document_delivered_to_many_agencies_is_read_and_checked_once(people, 
     assert set(checks.values_list("attachment_id", flat=True)) >= {a.pk for a in delivered}
     assert len({(c.status, c.label) for c in checks}) == 1
     assert not VerificationRequest.objects.filter(attachment__in=delivered).exists()
+
+
+def _deliver_counting_statements(people, cong_van, agencies) -> tuple[int, OutgoingDocument]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from qlvb.jobs.runner import run_due
+
+    pk = to_signed(people, [{"agency_id": a["agency"].pk} for a in agencies], doc_type=cong_van)
+    run_due()  # the signed file's own text and check, before the issue
+    issue(people, pk, deliver=False)
+    with CaptureQueriesContext(connection) as queries:
+        run_due()
+    return len(queries.captured_queries), OutgoingDocument.objects.get(pk=pk)
+
+
+def test_delivery_to_many_agencies_is_one_batch_whatever_their_number(people, cong_van):
+    """Issuing to the whole province is a few statements, not a few per recipient: every copy
+    arrives (queue, timeline 01, files, search entry, clerk told, sender's tracking, audit)."""
+    from qlvb.audit.models import AuditEvent
+    from qlvb.audit.selectors import audit_chain_verify
+    from qlvb.incoming.models import IncomingDocument, TimelineEvent
+    from qlvb.notifications.models import Notification
+    from qlvb.search.models import SearchEntry
+
+    few, _ = _deliver_counting_statements(people, cong_van, make_recipients(2, start=1))
+    many_agencies = make_recipients(12, start=10)
+    many, outgoing = _deliver_counting_statements(people, cong_van, many_agencies)
+    assert many <= few + 4, (few, many)  # not 10 more recipients times ~30 statements
+
+    deliveries = list(Delivery.objects.filter(outgoing=outgoing).order_by("pk"))
+    assert len(deliveries) == 12
+    for delivery, agency in zip(deliveries, many_agencies, strict=True):
+        assert (delivery.status, delivery.state) == ("01", "done")
+        assert delivery.delivered_at is not None
+        incoming = IncomingDocument.objects.get(pk=delivery.incoming_id)
+        assert incoming.agency_id == agency["agency"].pk
+        assert (incoming.state, incoming.source) == ("received", "electronic")
+        assert incoming.document.subject == outgoing.document.subject
+        assert incoming.document.organ_name == outgoing.agency.name
+        assert incoming.document.attachments.count() == 1
+        assert TimelineEvent.objects.filter(incoming=incoming, status_code="01").count() == 1
+        assert SearchEntry.objects.filter(pk=incoming.document_id).exists()
+        assert Notification.objects.filter(
+            recipient=agency["clerk"], url__contains=f"/{incoming.pk}/"
+        ).exists()
+        assert (
+            AuditEvent.objects.filter(action="incoming.deliver", object_id=str(incoming.pk)).count()
+            == 1
+        )
+    assert audit_chain_verify().ok
+    # Run again (a worker that crashed before its "done" mark): nothing lands twice.
+    from qlvb.outgoing.tasks import deliver
+
+    deliver(deliveries)
+    assert (
+        IncomingDocument.objects.filter(
+            origin_reference__in=[d.origin_reference for d in deliveries]
+        ).count()
+        == 12
+    )
