@@ -16,12 +16,24 @@ from qlvb.search.extract import ExtractionError, extract_attachment
 from qlvb.search.models import IndexJob, TextExtraction
 
 
-@work_handler(IndexJob, atomic=True, batch=250)
+@work_handler(IndexJob, batch=250)
 def index_jobs(jobs: list[IndexJob]) -> dict:
     """Due index jobs together: the 220 copies of one delivery are read and written in a few
-    statements."""
-    services.index_documents(document_ids=[job.document_id_value for job in jobs])
-    return {}
+    statements. If the batch fails, each document is indexed alone, so one that cannot be
+    indexed fails alone and never holds the others back."""
+    try:
+        services.index_documents(document_ids=[job.document_id_value for job in jobs])
+        return {}
+    except Exception:
+        if len(jobs) == 1:
+            raise
+    outcomes: dict = {}
+    for job in jobs:
+        try:
+            services.index_documents(document_ids=[job.document_id_value])
+        except Exception as exc:
+            outcomes[job.pk] = exc
+    return outcomes
 
 
 @work_handler(TextExtraction)

@@ -89,3 +89,31 @@ def test_claim_more_never_takes_a_row_another_worker_holds():
     assert {held[pk] for pk in first} == {"worker-a"}
     assert {held[pk] for pk in second} == {"worker-b"}
     assert sorted(first + second) == sorted(r.pk for r in rows)
+
+
+@pytest.mark.django_db
+def test_a_document_that_cannot_be_indexed_fails_alone(monkeypatch):
+    """The real batch handler of index jobs: one broken document, the others indexed."""
+    from qlvb.agencies.models import Agency
+    from qlvb.documents.models import Document
+    from qlvb.search import services
+    from qlvb.search.models import SearchEntry
+
+    agency = Agency.objects.create(code="000.00.01.H15", name="Văn phòng UBND tỉnh")
+    docs = [Document.objects.create(agency=agency, subject=f"Văn bản {n}") for n in range(3)]
+    IndexJob.objects.all().delete()  # the saves asked for jobs; make our own
+    SearchEntry.objects.all().delete()
+    jobs = [IndexJob.objects.create(document_id_value=d.pk) for d in docs]
+    real = services._entry_values
+
+    def broken(document, related):
+        if document.pk == docs[1].pk:
+            raise ValueError("không đọc được")
+        return real(document, related)
+
+    monkeypatch.setattr(services, "_entry_values", broken)
+    assert runner.run_item(LABEL, jobs[0].pk) == "done"
+    states = dict(IndexJob.objects.values_list("pk", "state"))
+    assert states[jobs[0].pk] == states[jobs[2].pk] == WorkState.DONE
+    assert states[jobs[1].pk] == WorkState.PENDING  # retried later with its error
+    assert set(SearchEntry.objects.values_list("pk", flat=True)) == {docs[0].pk, docs[2].pk}
