@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
+import zipfile
 
 import pytest
 from django.test import Client
@@ -212,6 +214,7 @@ def test_recall_and_replacement_from_elsewhere(setup, province):
         "malformed",
         "wrong namespace",
         "entity expansion",
+        "zip bomb",
     ],
 )
 def test_refused_packages_answer_02_and_import_nothing(setup, ministry, case):
@@ -230,6 +233,16 @@ def test_refused_packages_answer_02_and_import_nothing(setup, ministry, case):
             b'<?xml version="1.0"?><!DOCTYPE edXML [<!ENTITY a "aaaaaaaaaa">'
             b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>',
         )
+    elif case == "zip bomb":
+        from .test_codec import _swap_attachment
+
+        # 310 MB of zeros in a 300 KB ZIP: more than a package may decompress to (300 MB).
+        bomb = io.BytesIO()
+        with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+            with archive.open("van-ban.pdf", "w") as member:
+                for _ in range(310):
+                    member.write(bytes(1024 * 1024))
+        data = _swap_attachment(_package_from_ministry(key), 0, bomb.getvalue())
     elif case == "unsigned":
         data = _package_from_ministry(None)
     elif case == "wrong signature":
@@ -253,6 +266,8 @@ def test_refused_packages_answer_02_and_import_nothing(setup, ministry, case):
     assert not SpooledPackage.objects.exists()
     if case == "tampered attachment":
         assert "không khớp mã băm" in detail
+    if case == "zip bomb":
+        assert "nén" in detail, detail
 
 
 def test_inbox_requires_the_peer_token(setup):
