@@ -212,6 +212,11 @@ class _Related:
         )
 
 
+def entry_values(document: Document) -> dict:
+    """What the indexer would write for this document now (the generator's tests compare)."""
+    return _entry_values(document, _Related.of([document.pk]))
+
+
 def index_document(*, document_id: int) -> SearchEntry | None:
     """Build the document's entry from what the database holds now (None: it is gone)."""
     return index_documents(document_ids=[document_id]).get(document_id)

@@ -238,10 +238,12 @@ def test_refused_packages_answer_02_and_import_nothing(setup, ministry, case):
 
         # 310 MB of zeros in a 300 KB ZIP: more than a package may decompress to (300 MB).
         bomb = io.BytesIO()
-        with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
-            with archive.open("van-ban.pdf", "w") as member:
-                for _ in range(310):
-                    member.write(bytes(1024 * 1024))
+        with (
+            zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive,
+            archive.open("van-ban.pdf", "w") as member,
+        ):
+            for _ in range(310):
+                member.write(bytes(1024 * 1024))
         data = _swap_attachment(_package_from_ministry(key), 0, bomb.getvalue())
     elif case == "unsigned":
         data = _package_from_ministry(None)

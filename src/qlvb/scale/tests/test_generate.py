@@ -20,7 +20,7 @@ from qlvb.outgoing.models import Delivery, OutgoingDocument
 from qlvb.scale.generator import DELIVERY_STATUS
 from qlvb.scale.models import GeneratedDataset
 from qlvb.search.models import SearchEntry
-from qlvb.search.services import _entry_values
+from qlvb.search.services import entry_values
 
 # transaction=True: on PostgreSQL the loader writes from its own connection and thread.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -115,7 +115,7 @@ def test_search_entries_are_what_the_indexer_writes(generated):
     sample = list(Document.objects.order_by("?")[:60])
     for document in sample:
         entry = SearchEntry.objects.get(pk=document.pk)
-        expected = _entry_values(document)
+        expected = entry_values(document)
         assert {f: getattr(entry, f) for f in fields} == {f: expected[f] for f in fields}
 
 
