@@ -23,7 +23,7 @@ from qlvb.audit.services import audit_record
 from qlvb.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from qlvb.documents import storage
 from qlvb.documents.models import Attachment
-from qlvb.documents.services import Upload, attach_staged
+from qlvb.documents.services import StoredFile, Upload, attach_staged
 from qlvb.signing import credentials, engine, verify
 from qlvb.signing.models import (
     AgencyCredential,
@@ -470,17 +470,9 @@ def _new_version(outgoing, *, actor, files, replaced: dict, note: str):
     for vf in files:
         if vf.pk not in new_for:  # carried over: the same bytes, a row of its own
             old = vf.attachment
-            new_for[vf.pk] = Attachment.objects.create(
-                document=old.document,
-                blob=old.blob,
-                original_name=old.original_name,
-                content_type=old.content_type,
-                size=old.size,
-                page_count=old.page_count,
-                role=old.role,
-                position=old.position,
-                created_by=actor,
-            )
+            copy = StoredFile.of(old).attachment(old.document, old.position, actor)
+            copy.save()
+            new_for[vf.pk] = copy
     VersionFile.objects.bulk_create(
         VersionFile(
             version=version,
