@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from qlvb.agencies.models import Agency, Person
 from qlvb.agencies.services import is_installation_admin
 from qlvb.audit.services import audit_record
+from qlvb.core import bulk
 from qlvb.core.errors import PermissionDenied, ValidationFailed
 from qlvb.documents.models import (
     URGENCY_RANK,
@@ -48,7 +49,6 @@ from qlvb.outgoing.models import (
     Recipient,
     RecipientKind,
 )
-from qlvb.reports import bulk
 from qlvb.reports.models import ImportedRecord, ImportKind
 
 INCOMING_COLUMNS = [

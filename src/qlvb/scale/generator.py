@@ -40,7 +40,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
-from django.db import connection, connections, transaction
+from django.db import connection, connections, models, transaction
 from django.utils import timezone
 
 from qlvb.agencies import demo_data as D
@@ -55,6 +55,7 @@ from qlvb.agencies.models import (
     RoleAssignment,
 )
 from qlvb.audit.services import audit_record
+from qlvb.core import bulk
 from qlvb.core.errors import Conflict
 from qlvb.core.text import fold
 from qlvb.directives.models import (
@@ -372,32 +373,23 @@ TABLES = [
 
 
 def extra_columns(model, columns) -> tuple[list[str], tuple]:
-    """Columns the generator does not set (fields other apps add later) and their defaults;
-    a NOT NULL field without a default fails here, loudly, not half-way through a million rows."""
-    names, values = [], []
+    """Columns the generator does not set (fields other apps add later) and their values, as the
+    loaders take them (JSON as text); one the table does not have yet is left out."""
     with connection.cursor() as cursor:
         present = {
             c.name
             for c in connection.introspection.get_table_description(cursor, model._meta.db_table)
         }
-    for f in model._meta.concrete_fields:
+    fields, values = bulk.other_fields(model, columns, strict=True)
+    names, out = [], []
+    for f, value in zip(fields, values, strict=True):
         if f.column in columns or f.column not in present:  # not migrated yet: nothing to fill
             continue
-        if f.has_default():
-            value = f.get_default()
-        elif f.null:
-            value = None
-        elif f.empty_strings_allowed:
-            value = ""
-        else:
-            raise RuntimeError(
-                f"qlvb generate does not know how to fill {model._meta.db_table}.{f.column}"
-            )
-        if isinstance(value, (dict, list)):
+        if isinstance(f, models.JSONField):
             value = json.dumps(value)
         names.append(f.column)
-        values.append(value)
-    return names, tuple(values)
+        out.append(value)
+    return names, tuple(out)
 
 
 def check_columns() -> None:
@@ -482,23 +474,12 @@ class SqliteLoader:
     def load(self, model, columns, rows) -> None:
         if not rows:
             return
-        ops = connection.ops
-        convert = []
-        for row in rows:
-            out = []
-            for value in row:
-                if isinstance(value, dt.datetime):
-                    value = ops.adapt_datetimefield_value(value)
-                elif isinstance(value, dt.date):
-                    value = value.isoformat()
-                elif isinstance(value, bool):
-                    value = int(value)
-                out.append(value)
-            convert.append(out)
+        by_column = {f.column: f for f in model._meta.concrete_fields}
+        params = bulk.sqlite_params([by_column[c] for c in columns], rows, json_as_text=True)
         marks = ", ".join(["%s"] * len(columns))
         sql = f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
         with connection.cursor() as cursor:
-            cursor.executemany(sql, convert)
+            cursor.executemany(sql, params)
 
     def finish(self) -> None:
         pass

@@ -1,8 +1,11 @@
-"""Bulk inserts for the register import: `columns` named by attname, rows as tuples in that order.
+"""Bulk loading, for the register import (`insert`) and the dataset generator (`qlvb generate`,
+whose loaders use `other_fields` and `sqlite_params`): `columns` named by attname, rows as tuples
+in that order.
 
 Every other concrete field gets its default (or its auto_now value, or empty/NULL) once per
 call, rendered once, not per row: the rows carry only what varies.
 
+`insert` (the import):
 The new ids are taken first and the rows go in with their ids. PostgreSQL: the ids from the
 table's sequence in one query, the rows by `COPY ... FROM STDIN` inside the import's transaction
 (psycopg's row writer; TextChoices members are turned into their text first, psycopg would write
@@ -42,15 +45,16 @@ def _sqlite_json(value) -> str:
     return json.dumps(value, cls=DjangoJSONEncoder)
 
 
-def _sqlite_converter(field):
+def _sqlite_converter(field, *, json_as_text: bool = False):
     """What Django itself would store in SQLite for this field (UTC naive text for date-times,
-    JSON text); None where the Python value goes in as it is (text, integers, NULL)."""
+    JSON text); None where the Python value goes in as it is (text, integers, NULL, and JSON the
+    caller has already encoded)."""
     if isinstance(field, models.DateTimeField):
         return _sqlite_datetime
     if isinstance(field, models.DateField):
         return dt.date.isoformat
     if isinstance(field, models.JSONField):
-        return _sqlite_json
+        return None if json_as_text else _sqlite_json
     if isinstance(field, models.BooleanField):
         return int
     return None
@@ -61,8 +65,29 @@ def _sqlite_value(field, value):
     return value if value is None or convert is None else convert(value)
 
 
-def _constant_fields(model, columns: Sequence[str]) -> tuple[list, list]:
-    """The concrete fields not in `columns` and the value each one gets."""
+def sqlite_params(fields: Sequence, rows: Sequence[Sequence], *, json_as_text=False) -> list:
+    """`rows` (values of `fields`, in order) as SQLite parameters, converted as Django would."""
+    converters = [
+        (i, convert)
+        for i, f in enumerate(fields)
+        if (convert := _sqlite_converter(f, json_as_text=json_as_text)) is not None
+    ]
+    if not converters:
+        return [tuple(r) for r in rows]
+    params = []
+    for row in rows:
+        row = list(row)
+        for i, convert in converters:
+            if row[i] is not None:
+                row[i] = convert(row[i])
+        params.append(row)
+    return params
+
+
+def other_fields(model, columns: Sequence[str], *, strict: bool = False) -> tuple[list, list]:
+    """The concrete fields neither primary key nor in `columns` (attnames), and the value each
+    one gets: its auto_now time, its default, NULL, or the empty string. `strict`: a NOT NULL
+    field with none of these fails here, loudly, not half-way through a million rows."""
     given = set(columns)
     now = timezone.now()
     fields, values = [], []
@@ -73,8 +98,14 @@ def _constant_fields(model, columns: Sequence[str]) -> tuple[list, list]:
             value = now
         elif f.has_default():
             value = f.get_default()
+        elif f.null:
+            value = None
+        elif f.empty_strings_allowed:
+            value = ""
+        elif strict:
+            raise RuntimeError(f"no value for {model._meta.db_table}.{f.column} in a bulk load")
         else:
-            value = None if f.null else ("" if f.empty_strings_allowed else None)
+            value = None
         fields.append(f)
         values.append(value)
     return fields, values
@@ -86,7 +117,7 @@ def insert(model: type[models.Model], columns: Sequence[str], rows: Sequence[tup
         return []
     meta = model._meta
     by_attname = {f.attname: f for f in meta.concrete_fields}
-    constant_fields, constant_values = _constant_fields(model, columns)
+    constant_fields, constant_values = other_fields(model, columns)
     names = ["id"] + [by_attname[c].column for c in columns] + [f.column for f in constant_fields]
     quoted = ", ".join(connection.ops.quote_name(n) for n in names)
     table = meta.db_table
@@ -126,19 +157,12 @@ def insert(model: type[models.Model], columns: Sequence[str], rows: Sequence[tup
         constant = tuple(
             _sqlite_value(f, v) for f, v in zip(constant_fields, constant_values, strict=True)
         )
-        converters = [
-            (i, convert)
-            for i, c in enumerate(columns)
-            if (convert := _sqlite_converter(by_attname[c])) is not None
+        params = [
+            (pk, *row, *constant)
+            for pk, row in zip(
+                ids, sqlite_params([by_attname[c] for c in columns], rows), strict=True
+            )
         ]
-        params = []
-        for pk, row in zip(ids, rows, strict=True):
-            if converters:
-                row = list(row)
-                for i, convert in converters:
-                    if row[i] is not None:
-                        row[i] = convert(row[i])
-            params.append((pk, *row, *constant))
         placeholders = ", ".join(["%s"] * len(names))
         cursor.executemany(
             f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) "  # noqa: S608
