@@ -163,3 +163,41 @@ def test_recall_order_is_answered_from_the_document_page(office, sender, people)
         .content.decode()
     )
     assert 'data-testid="recall-order"' in html and "Ban hành nhầm" in html
+
+
+def test_list_rows_escape_what_was_typed_and_mark_urgency_and_the_signature_check(
+    office, sender, people
+):
+    """The rows are written in Python (incoming_tags): what a sender typed stays text, a flash
+    document is red, an unsigned PDF waiting in reception says so once its check has run."""
+    from qlvb.documents.services import Upload
+    from qlvb.incoming import services
+    from qlvb.jobs.runner import run_due
+
+    delivered = services.incoming_deliver(
+        agency=office,
+        metadata={
+            "type_name": "Công văn",
+            "code_number": "7",
+            "code_notation": "STC<b>",
+            "organ_name": 'Sở <Tài> chính & "KH"',
+            "subject": "<script>alert(1)</script> Hỏa tốc",
+            "urgency": "hoa_toc",
+        },
+        uploads=[Upload(pdf(1), "cv.pdf")],
+        origin_reference="rows-1",
+        sender=sender,
+    )
+    run_due()
+    page = signed_in(people["clerk"]).get(reverse("incoming:list") + "?box=reception")
+    html = page.content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Hỏa tốc" in html
+    assert "7/STC&lt;b&gt;" in html and "Sở &lt;Tài&gt; chính &amp; &quot;KH&quot;" in html
+    row = html[html.index('data-testid="incoming-row"') :]
+    row = row[: row.index("</tr>")]
+    assert 'class="table-danger"' in row
+    assert f'href="/van-ban-den/{delivered.pk}/"' in row
+    assert '<span class="badge text-bg-danger me-1">Hỏa tốc</span>' in row
+    assert 'data-testid="signature-summary" data-status="unsigned" data-file="cv.pdf"' in row
+    assert "Không có chữ ký số" in row

@@ -7,6 +7,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from qlvb.signing import selectors
 
@@ -50,10 +55,72 @@ def signature_checks(rows):
     }
 
 
-@register.inclusion_tag("signing/_summary.html")
+# A check's status: the badge's colour, icon and words (gettext_noop: translated when shown).
+_BADGES = {
+    "valid": ("text-bg-success", "bi-patch-check", gettext_noop("Valid digital signature")),
+    "invalid": ("text-bg-danger", "bi-x-octagon", gettext_noop("Invalid digital signature")),
+    "untrusted": (
+        "text-bg-warning",
+        "bi-exclamation-triangle",
+        gettext_noop("Certificate not trusted"),
+    ),
+    "unsigned": ("text-bg-secondary", "", gettext_noop("No digital signature")),
+    "corrupt": ("text-bg-danger", "", gettext_noop("Corrupt PDF, not checked")),
+    "pending": ("text-bg-light border", "", gettext_noop("Checking the digital signature…")),
+}
+
+
+def status_html(status: str) -> str:
+    """The badge of a file's check (pending for anything not yet known)."""
+    css, icon, words = _BADGES.get(status, _BADGES["pending"])
+    icon_html = f'<i class="bi {icon}" aria-hidden="true"></i> ' if icon else ""
+    return mark_safe(f'<span class="badge {css}">{icon_html}{escape(_(words))}</span>')  # noqa: S308
+
+
+def _local(value):
+    return timezone.localtime(value) if timezone.is_aware(value) else value
+
+
+def summary_html(files: list[dict]) -> str:
+    """The compact check of a document's PDFs in a queue row, written in Python: the reception
+    queue shows one per row (see incoming_tags)."""
+    if not files:
+        none = escape(_("No PDF file"))
+        return mark_safe(f'<span class="small text-secondary">{none}</span>')  # noqa: S308
+    out = []
+    for f in files:
+        signers = "".join(
+            f'<div class="text-secondary">{escape(s.get("signer", ""))}'
+            + (f", {_local(s['signed_at']).strftime('%d/%m/%Y %H:%M')}" if s["signed_at"] else "")
+            + "</div>"
+            for s in f["signatures"]
+        )
+        reasons = (
+            ""
+            if f["status"] == "valid"
+            else "".join(
+                f'<div class="text-danger" data-testid="signature-reason">{escape(r)}</div>'
+                for r in f["reasons"]
+            )
+        )
+        name = escape(f["attachment"].original_name)
+        out.append(
+            f'<div class="small mb-1" data-testid="signature-summary" '
+            f'data-status="{escape(f["status"])}" data-file="{name}">'
+            f"\n  {status_html(f['status'])}\n  {signers}\n  {reasons}\n</div>"
+        )
+    return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
+
+
+@register.simple_tag
+def signature_status(status):
+    return status_html(status)
+
+
+@register.simple_tag
 def signature_summary(checks, document_id):
     """The compact check of a document's PDFs in a queue row."""
-    return {"files": checks.get(document_id, [])}
+    return summary_html(checks.get(document_id, []))
 
 
 @register.inclusion_tag("signing/_check.html")
