@@ -46,6 +46,9 @@ class ResultOut(Schema):
 class SearchOut(Schema):
     count: int
     more: bool = False  # more matches than `count` (counting stops at 1 000)
+    # Counting stopped before every newest row was read (a viewer who sees few of them):
+    # `count` is a lower bound, there may be more.
+    stopped: bool = False
     page: int
     size: int
     items: list[ResultOut]
@@ -82,7 +85,14 @@ def search(request, params: Query[SearchParams]):
         }
         for e in rows
     ]
-    return {"count": found.total, "more": found.more, "page": page, "size": size, "items": items}
+    return {
+        "count": found.total,
+        "more": found.more,
+        "stopped": found.stopped,
+        "page": page,
+        "size": size,
+        "items": items,
+    }
 
 
 @router.get("/search/export/{fmt}", summary="Xuất kết quả tìm kiếm (xlsx, docx, pdf)")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
-from qlvb.agencies.models import Person
+from qlvb.agencies.models import Person, Role
 from qlvb.core.text import fold
 from qlvb.incoming.selectors import incoming_visible
 from qlvb.outgoing.selectors import outgoing_visible
@@ -86,6 +86,7 @@ def _filter(qs: QuerySet, filters: SearchFilters) -> QuerySet:
 # there too («hơn 1 000»): counting 200 000 matches of a common word would take seconds, and
 # the count is still taken over the viewer's scope only.
 CANDIDATES = 1000
+MIN_CANDIDATES = 200  # the fewest a walk that stops early must have found (see _walk)
 NOTATION_CANDIDATES = 100
 
 
@@ -94,6 +95,9 @@ class SearchPage:
     rows: list[SearchEntry]
     total: int  # exact when not `more`, else the number counted (CANDIDATES)
     more: bool  # there are more matches than `total`
+    # Counting stopped before every row was read (a viewer who sees few of the newest
+    # matches): `total` is a lower bound, there may be more or not.
+    stopped: bool = False
 
     def __iter__(self):  # rows, total = search_page(...)
         return iter((self.rows, self.total))
@@ -112,6 +116,7 @@ WALK_CHUNK = 1300  # a little over CANDIDATES: a wide viewer sees nearly every m
 # seen so far say are needed, up to WALK_ROWS in all; beyond that the index is cheaper.
 HEAD_ROWS = 2000
 WALK_ROWS = 16000
+INDEX_ROWS = 20000  # matches read from the full-text index per statement
 
 
 def _matching(*, scope: QuerySet, query: ParsedQuery, filters) -> QuerySet[SearchEntry]:
@@ -136,70 +141,107 @@ def _visible_in_order(viewer: Person, ids: list[int], found: list[int], limit: i
     return False
 
 
-def _walk(*, viewer, rows: QuerySet, query, sort, limit) -> tuple[list[int], bool] | None:
+def _narrow(viewer: Person) -> bool:
+    """Sees only what is assigned to them or their department (incoming_visible's rule)."""
+    return not (viewer.has_role(Role.CLERK) or viewer.has_role(Role.LEADER))
+
+
+def _walk(*, viewer, rows: QuerySet, query, sort, limit, enough) -> Found | None:
     """The first `limit` visible matches found by reading `rows` in date order and testing
     their words (and the permission) one by one, and whether there are more; None when the
-    matches are too sparse for that (the caller asks the full-text index)."""
+    matches are too sparse for that (the caller asks the full-text index). When reaching
+    `limit` would take more than WALK_ROWS rows but those rows hold at least `enough`, the walk
+    stops there: the count is then a lower bound (`stopped`)."""
     found: list[int] = []
     walked = 0
     size = HEAD_ROWS
     backend = get_backend()
+    narrow = _narrow(viewer)
     while True:
         window = SearchEntry.objects.filter(pk__in=rows.values("pk")[walked : walked + size])
+        if narrow:
+            # The permission first, the words of the rows it leaves: a specialist sees a sixth
+            # of the agency, and reading a row's words costs more than the permission probe.
+            hits = SearchEntry.objects.filter(pk__in=_visible_only(viewer, window).values("pk"))
+        else:
+            hits = window
         if query.terms:
-            window = backend.walk_match(window, query)
-        hits = _by_date(_visible_only(viewer, window), sort)
+            hits = backend.walk_match(hits, query)
+        if not narrow:
+            hits = _visible_only(viewer, hits)
+        hits = _by_date(hits, sort)
         for pk in hits.values_list("pk", flat=True)[: limit + 1 - len(found)]:
             found.append(pk)
         if len(found) > limit:
-            return found[:limit], True
+            return Found(found[:limit], True)
         walked += size
         if not rows.values_list("pk", flat=True)[walked : walked + 1]:
-            return found, False  # every row read
+            return Found(found, False)  # every row read
+        if walked >= WALK_ROWS:
+            return Found(found, False, stopped=True) if len(found) >= enough else None
         # As many rows again as the visible matches seen so far say the rest needs.
         needed = (limit + 1 - len(found)) * walked // max(len(found), 1)
         if walked + needed > WALK_ROWS:
-            return None
-        size = max(HEAD_ROWS, needed + needed // 4)
+            # Not reachable within WALK_ROWS: walk to it if the rows left would bring enough.
+            if len(found) * WALK_ROWS // walked < enough:
+                return None
+            needed = WALK_ROWS - walked
+        size = min(max(HEAD_ROWS, needed + needed // 4), WALK_ROWS - walked)
+
+
+@dataclass
+class Found:
+    ids: list[int]
+    more: bool  # there are more visible matches than `ids`
+    stopped: bool = False  # the rows were not all read: there may be more (not known)
 
 
 def _first_visible(
-    *, viewer: Person, query: ParsedQuery, filters, sort: str, limit: int
-) -> tuple[list[int], bool]:
+    *, viewer: Person, query: ParsedQuery, filters, sort: str, limit: int, enough: int
+) -> Found:
     """Ids of the first `limit` matches the viewer may see, in date order, and whether there
     are more. The agency's rows are read in date order: a common word's matches by testing
     each row's words (_walk, where the backend can), others through the full-text index a
     chunk at a time; only the rows found are tested for permission, each on its own.
     Computing the whole set a person may see first costs more than the search."""
     if viewer is None or getattr(viewer, "agency_id", None) is None:
-        return [], False
+        return Found([], False)
     agency = SearchEntry.objects.filter(agency_id=viewer.agency_id)
     rows = _by_date(_filter(agency, filters or SearchFilters()), sort)
     if get_backend().walks and (query.terms or query.is_empty):  # not a notation alone
-        walked = _walk(viewer=viewer, rows=rows, query=query, sort=sort, limit=limit)
+        walked = _walk(viewer=viewer, rows=rows, query=query, sort=sort, limit=limit, enough=enough)
         if walked is not None:
             return walked
     ordered = _by_date(_matching(scope=rows, query=query, filters=None), sort)
     found: list[int] = []
     offset = 0
-    walk = WALK_CHUNK
     while True:
-        part = list(ordered.values_list("pk", flat=True)[offset : offset + walk])
-        if _visible_in_order(viewer, part, found, limit):
-            return found[:limit], True
-        if len(part) < walk:
-            return found, False
-        offset += walk
-        walk *= 2
+        # The index's matches in date order, many at once (each statement reads the word's
+        # whole bitmap again), then probed for permission a chunk at a time.
+        part = list(ordered.values_list("pk", flat=True)[offset : offset + INDEX_ROWS])
+        start, walk = 0, WALK_CHUNK
+        while start < len(part):
+            if _visible_in_order(viewer, part[start : start + walk], found, limit):
+                return Found(found[:limit], True)
+            start, walk = start + walk, walk * 2
+        if len(part) < INDEX_ROWS:
+            return Found(found, False)
+        offset += INDEX_ROWS
 
 
-def _candidates(*, viewer, query: ParsedQuery, filters) -> tuple[list[int], bool]:
-    """Ids of the newest CANDIDATES matches the viewer may see, plus those whose number/notation
-    matches however old they are (a notation match ranks first); and whether more matches were
-    left out."""
-    ids, more = _first_visible(
-        viewer=viewer, query=query, filters=filters, sort="date_desc", limit=CANDIDATES
+def _candidates(*, viewer, query: ParsedQuery, filters) -> Found:
+    """Ids of the newest CANDIDATES matches the viewer may see (at least MIN_CANDIDATES of
+    them when the walk stops early), plus those whose number/notation matches however old they
+    are (a notation match ranks first); and whether more matches were left out."""
+    found = _first_visible(
+        viewer=viewer,
+        query=query,
+        filters=filters,
+        sort="date_desc",
+        limit=CANDIDATES,
+        enough=min(MIN_CANDIDATES, CANDIDATES),
     )
+    ids = found.ids
     if query.notation and query.terms:
         seen = set(ids)
         hits = _filter(
@@ -212,7 +254,7 @@ def _candidates(*, viewer, query: ParsedQuery, filters) -> tuple[list[int], bool
         ]
         visible = _probe_visible(viewer=viewer, ids=hit_ids) if hit_ids else set()
         ids += [pk for pk in hit_ids if pk in visible]
-    return ids, more
+    return found
 
 
 def _ranked(ids: list[int], query: ParsedQuery) -> QuerySet[SearchEntry]:
@@ -241,7 +283,7 @@ def search(
     if sort in ("date_asc", "date_desc") or query.is_empty:
         return _related(_by_date(_matches(viewer=viewer, query=query, filters=filters), sort))
     with get_backend().reading():
-        ids, _ = _candidates(viewer=viewer, query=query, filters=filters)
+        ids = _candidates(viewer=viewer, query=query, filters=filters).ids
     return _related(_ranked(ids, query))
 
 
@@ -263,14 +305,18 @@ def _page(*, viewer, query, filters, sort, page, size) -> SearchPage:
         # The page's ids and the count in one walk: the newest (or oldest) ids up to the cap,
         # or to the page asked for when it lies further.
         limit = max(CANDIDATES, start + size)
-        ids, more = _first_visible(
-            viewer=viewer, query=query, filters=filters, sort=sort, limit=limit
+        enough = min(max(MIN_CANDIDATES, start + size), limit)
+        found = _first_visible(
+            viewer=viewer, query=query, filters=filters, sort=sort, limit=limit, enough=enough
         )
-        return SearchPage(rows=_rows(ids[start : start + size]), total=len(ids), more=more)
-    ids, more = _candidates(viewer=viewer, query=query, filters=filters)
+        rows = _rows(found.ids[start : start + size])
+        return SearchPage(rows=rows, total=len(found.ids), more=found.more, stopped=found.stopped)
+    found = _candidates(viewer=viewer, query=query, filters=filters)
     # Ranked on the index rows alone; the page's documents are read for its rows only.
-    wanted = list(_ranked(ids, query).values_list("pk", flat=True)[start : start + size])
-    return SearchPage(rows=_rows(wanted), total=len(ids), more=more)
+    wanted = list(_ranked(found.ids, query).values_list("pk", flat=True)[start : start + size])
+    return SearchPage(
+        rows=_rows(wanted), total=len(found.ids), more=found.more, stopped=found.stopped
+    )
 
 
 def _rows(ids: list[int]) -> list[SearchEntry]:

@@ -44,7 +44,7 @@ def _params(form) -> dict:
 @login_required
 def index(request):
     form = SearchForm(request.GET or None)
-    rows, total, more, error = [], None, False, ""
+    rows, total, more, stopped, error = [], None, False, False, ""
     page = 1
     searched = bool(request.GET)
     if searched:
@@ -59,7 +59,7 @@ def index(request):
                     page=page,
                     size=PAGE_SIZE,
                 )
-                rows, total, more = found.rows, found.total, found.more
+                rows, total, more, stopped = found.rows, found.total, found.more, found.stopped
             except QueryError as exc:
                 error = exc.message
         else:
@@ -82,6 +82,7 @@ def index(request):
         "results": results,
         "total": total,
         "more": more,
+        "stopped": stopped,
         "error": error,
         "page": page,
         "has_next": total is not None and (more or page * PAGE_SIZE < total),

@@ -120,3 +120,22 @@ def test_counts_stop_at_the_cap_and_count_only_what_the_viewer_may_see(people, m
     assert clerk.json()["count"] == 8  # registered them all
     specialist = signed_in(people["specialist"]).get("/api/v1/search", {"q": "thi dua"}).json()
     assert (specialist["count"], specialist["more"]) == (0, False)
+
+
+def test_a_count_that_stopped_early_says_at_least(people, monkeypatch):
+    from qlvb.search import selectors
+    from qlvb.search.backends import SearchBackend
+
+    from .conftest import register
+
+    for n in range(6):
+        register(people["clerk"], subject=f"Kế hoạch thi đua số {n}")
+    monkeypatch.setattr(SearchBackend, "walks", True)
+    monkeypatch.setattr(selectors, "HEAD_ROWS", 2)
+    monkeypatch.setattr(selectors, "WALK_ROWS", 4)  # reads 4 of the 6 matches, then stops
+    monkeypatch.setattr(selectors, "MIN_CANDIDATES", 2)
+    clerk = signed_in(people["clerk"])
+    body = clerk.get("/api/v1/search", {"q": "thi dua"}).json()
+    assert (body["count"], body["more"], body["stopped"]) == (4, False, True)
+    page = clerk.get("/tim-kiem/", {"q": "thi dua"}).content.decode()
+    assert "Tìm thấy ít nhất 4 văn bản" in page

@@ -76,3 +76,32 @@ def test_sparse_matches_leave_the_walk_for_the_index(documents, people, monkeypa
     monkeypatch.setattr(selectors, "WALK_ROWS", 3)  # too few rows to find them by walking
     page = search_page(viewer=people["clerk"], q="bao cao", size=100)
     assert sorted(e.pk for e in page.rows) == sorted(d.document_id for d in documents[:9:3])
+
+
+@pytest.mark.parametrize("role", ["clerk", "specialist"])
+def test_a_walk_that_stops_early_counts_a_lower_bound_of_visible_rows(
+    documents, people, role, monkeypatch
+):
+    monkeypatch.setattr(selectors, "HEAD_ROWS", 2)
+    monkeypatch.setattr(selectors, "MIN_CANDIDATES", 1)
+    viewer = people[role]
+    mine = documents[:4]
+    if role == "specialist":  # enough of theirs among the newest rows for the walk to find
+        for incoming in documents[4:9]:
+            incoming_services.incoming_direct(
+                actor=people["leader"],
+                incoming=incoming,
+                direction="Xử lý",
+                assignments=[{"kind": "lead", "person": viewer}],
+            )
+        mine = documents[:9]
+    full = search_page(viewer=viewer, q="kinh phi", size=100)  # every match
+    monkeypatch.setattr(SearchBackend, "walks", True)
+    monkeypatch.setattr(selectors, "WALK_ROWS", 6)  # fewer rows than the 1 000 asked for
+    page = search_page(viewer=viewer, q="kinh phi", size=100)
+    assert page.stopped and not page.more
+    assert not full.stopped
+    assert 1 <= page.total == len(page.rows) < full.total
+    assert {e.pk for e in page.rows} <= {e.pk for e in full.rows}  # only what they may see
+    if role == "specialist":
+        assert {e.pk for e in page.rows} <= {d.document_id for d in mine}
