@@ -56,9 +56,18 @@ def _visible_only(viewer: Person, qs: QuerySet[SearchEntry]) -> QuerySet[SearchE
 
 
 def _probe_visible(*, viewer: Person, ids: list[int]) -> set[int]:
-    """Which of these rows the viewer may see."""
-    found = _visible_only(viewer, SearchEntry.objects.filter(get_backend().ids_condition(ids)))
-    return set(found.values_list("pk", flat=True))
+    """Which of these documents the viewer may see, asked of incoming_visible and
+    outgoing_visible by the documents' ids (the index rows themselves are not read)."""
+    backend = get_backend()
+    incoming = incoming_visible(viewer=viewer).filter(
+        backend.ids_condition(ids, "incoming_incomingdocument.document_id")
+    )
+    outgoing = outgoing_visible(viewer=viewer).filter(
+        backend.ids_condition(ids, "outgoing_outgoingdocument.document_id")
+    )
+    return set(incoming.values_list("document_id", flat=True)) | set(
+        outgoing.values_list("document_id", flat=True)
+    )
 
 
 def _filter(qs: QuerySet, filters: SearchFilters) -> QuerySet:

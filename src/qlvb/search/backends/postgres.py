@@ -53,10 +53,10 @@ class PostgresBackend(SearchBackend):
             [tsquery_text(query, "folded")],
         )
 
-    def ids_condition(self, ids: list[int]) -> Q:
+    def ids_condition(self, ids: list[int], column: str = "search_entry.document_id") -> Q:
         return Q(
-            RawSQL(  # the ids travel as one array parameter
-                "search_entry.document_id = ANY(%s)",
+            RawSQL(  # noqa: S611 (the column is the caller's constant; ids travel as one array)
+                f"{column} = ANY(%s)",
                 [[int(i) for i in ids]],
                 output_field=BooleanField(),
             )

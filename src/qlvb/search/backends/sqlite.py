@@ -86,10 +86,10 @@ class SqliteBackend(SearchBackend):
         )
         return qs.annotate(rank=words + self.notation_boost(query))
 
-    def ids_condition(self, ids: list[int]) -> Q:
+    def ids_condition(self, ids: list[int], column: str = "search_entry.document_id") -> Q:
         return Q(
-            RawSQL(  # the ids travel as one JSON parameter
-                "search_entry.document_id IN (SELECT value FROM json_each(%s))",
+            RawSQL(  # noqa: S611 (the column is the caller's constant; ids as one JSON value)
+                f"{column} IN (SELECT value FROM json_each(%s))",  # noqa: S608
                 [json.dumps([int(i) for i in ids])],
                 output_field=BooleanField(),
             )
