@@ -7,7 +7,7 @@ import pytest
 
 from qlvb.incoming import services as incoming_services
 from qlvb.search import selectors
-from qlvb.search.backends import SearchBackend
+from qlvb.search.backends import get_backend
 from qlvb.search.selectors import SearchFilters, search_page
 
 from .conftest import register
@@ -45,7 +45,7 @@ QUERIES = [
 
 
 def _pages(viewer, *, walks: bool, monkeypatch):
-    monkeypatch.setattr(SearchBackend, "walks", walks)
+    monkeypatch.setattr(type(get_backend()), "walks", walks)
     out = []
     for q, kwargs in QUERIES:
         for cap in (3, 1000):  # fewer candidates than matches, and more
@@ -71,7 +71,7 @@ def test_walk_finds_what_the_index_finds(documents, people, role, monkeypatch):
 
 
 def test_sparse_matches_leave_the_walk_for_the_index(documents, people, monkeypatch):
-    monkeypatch.setattr(SearchBackend, "walks", True)
+    monkeypatch.setattr(type(get_backend()), "walks", True)
     monkeypatch.setattr(selectors, "HEAD_ROWS", 2)
     monkeypatch.setattr(selectors, "WALK_ROWS", 3)  # too few rows to find them by walking
     page = search_page(viewer=people["clerk"], q="bao cao", size=100)
@@ -96,7 +96,7 @@ def test_a_walk_that_stops_early_counts_a_lower_bound_of_visible_rows(
             )
         mine = documents[:9]
     full = search_page(viewer=viewer, q="kinh phi", size=100)  # every match
-    monkeypatch.setattr(SearchBackend, "walks", True)
+    monkeypatch.setattr(type(get_backend()), "walks", True)
     monkeypatch.setattr(selectors, "WALK_ROWS", 6)  # fewer rows than the 1 000 asked for
     page = search_page(viewer=viewer, q="kinh phi", size=100)
     assert page.stopped and not page.more
