@@ -56,13 +56,14 @@ class Installation:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
+        self.extra_env: dict[str, str] = {}  # for the processes started from now on
 
     @property
     def env(self) -> dict:
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
         env["QLVB_DATA_DIR"] = str(self.data_dir)
         env["DJANGO_SETTINGS_MODULE"] = "qlvb.settings"
-        return env
+        return {**env, **self.extra_env}
 
     def qlvb(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         return subprocess.run(  # noqa: S603
@@ -86,14 +87,22 @@ class Installation:
         )
         self.qlvb("shell", "-c", script)
 
+    def start_worker(self) -> None:
+        """`qlvb worker` of this installation (spooled packages, outbox)."""
+        self.worker = subprocess.Popen(
+            [sys.executable, "-m", "qlvb", "worker", "-w", "2"],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def kill_worker(self) -> None:
+        """The worker dies at once (SIGKILL), whatever it was doing."""
+        self._end_worker(kill=True)
+
     def start(self) -> None:
         if self.with_worker:
-            self.worker = subprocess.Popen(
-                [sys.executable, "-m", "qlvb", "worker", "-w", "2"],
-                env=self.env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
+            self.start_worker()
         self.process = subprocess.Popen(  # noqa: S603
             [
                 sys.executable,
@@ -127,6 +136,10 @@ class Installation:
     def kill(self) -> None:
         """The installation dies at once: gunicorn and its workers (SIGKILL to the group)."""
         self._end_worker(kill=True)
+        self.kill_web()
+
+    def kill_web(self) -> None:
+        """Only the web processes die (SIGKILL to gunicorn's group), the worker goes on."""
         if self.process is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)

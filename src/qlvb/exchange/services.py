@@ -71,8 +71,10 @@ def export_package(*, document_id: str, to_code: str, business_doc_type: int = 0
 
 # --- what goes out ----------------------------------------------------------------------------
 
+import contextlib  # noqa: E402
 import datetime as dt  # noqa: E402
 import logging  # noqa: E402
+import os  # noqa: E402
 import re  # noqa: E402
 import tempfile  # noqa: E402
 
@@ -513,6 +515,36 @@ def accept(*, path: str, peer: Peer | None = None) -> dict:
         "state": "received",
         "id": f"spool-{row.pk}",
     }
+
+
+def spool_cleanup(*, older_than_seconds: int = 600) -> int:
+    """Remove the spool's files that nothing will read: a partial upload of a web process
+    killed mid-receive (no row names it) and the file of a package registered just before its
+    worker was killed (the row is done, the unlink after the commit never ran). Files of rows
+    still waiting, running or failed are kept; young files may be uploads under way."""
+    import time
+
+    cutoff = time.time() - older_than_seconds
+    old = {}
+    for entry in os.scandir(spool_dir()):
+        try:
+            if entry.is_file() and entry.stat().st_mtime < cutoff:
+                old[entry.path] = entry
+        except FileNotFoundError:
+            continue
+    if not old:
+        return 0
+    keep = set(
+        SpooledPackage.objects.filter(path__in=list(old))
+        .exclude(state="done")
+        .values_list("path", flat=True)
+    )
+    removed = 0
+    for path in old.keys() - keep:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+            removed += 1
+    return removed
 
 
 def _claim_more(item, *, limit: int) -> list:

@@ -42,6 +42,14 @@ def pull_peers() -> None:
             logger.warning("pull from %s failed: %s", peer, exc)
 
 
+@db_periodic_task(crontab(minute="*/10"))
+def clean_spool() -> None:
+    """Every 10 minutes: files left in the spool by killed processes."""
+    from qlvb.exchange.services import spool_cleanup
+
+    spool_cleanup()
+
+
 @job_handler("exchange.directory_sync")
 def directory_sync(job) -> dict:
     from qlvb.exchange.models import Peer

@@ -197,3 +197,123 @@ def test_statuses_recall_replacement_and_refusal_across_installations(
     other.qlvb("jobs", "run")
     refusal = InboxMessage.objects.filter(kind="status", status_code="02").get()
     assert "XML" in refusal.reason and refusal.document_id == document_id
+
+
+B_REGISTERED = (
+    "SELECT count(*) FROM exchange_inboxmessage WHERE kind='document' AND state='accepted'"
+)
+
+
+def _post_all(other, bodies, *, kill_web_after: int | None = None) -> list[str]:
+    """Posts every body to B, 4 at a time, as A's outbox does; with `kill_web_after`, B's web
+    processes are SIGKILLed once that many answers came back (posts in flight fail)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+    from types import SimpleNamespace
+
+    from qlvb.exchange.transports.peer.transport import PeerTransport
+
+    transport = PeerTransport(SimpleNamespace(base_url=other.url, secret=TOKEN_B))
+    answered, lock = [], threading.Lock()
+
+    def send(body):
+        try:
+            answer = transport.send(body, kind="document", recipient_code="", document_id="")
+        except Exception:  # B died under it: A's outbox retries later
+            return "failed"
+        with lock:
+            answered.append(answer)
+            if kill_web_after is not None and len(answered) == kill_web_after:
+                other.kill_web()
+        return answer
+
+    with ThreadPoolExecutor(4) as pool:
+        return list(pool.map(send, bodies))
+
+
+def test_worker_and_web_killed_mid_batch_every_package_registered_exactly_once(
+    pair, province, tmp_path
+):
+    """B receives 60 signed packages; its web processes are SIGKILLed in the middle of
+    receiving (A sends everything again: answers were lost), then its worker is SIGKILLed
+    while a registration batch (20 a transaction) is under way, once some but not all are
+    registered; after the restart every package is registered exactly once (one incoming
+    document per sender and DocumentId), none is lost, and each status 01 comes back to A."""
+    import time
+
+    from qlvb.exchange.bench import _package, _pdf_of_size
+    from qlvb.exchange.edxml import message_bytes
+    from qlvb.exchange.services import _signer_for
+
+    other, count = pair, 60
+    pdf = _pdf_of_size(8 * 1024)
+    signer = _signer_for(province)
+    bodies = []
+    for index in range(count):
+        package = _package(index, pdf)
+        package.sender.organ_id = province.code
+        bodies.append(message_bytes(package, signer=signer))
+
+    # B as in production: the web process only spools, its worker registers (the test
+    # process's environment runs huey's work at once); short leases and back-off.
+    other.extra_env.update(
+        QLVB_HUEY_IMMEDIATE="0", QLVB_JOB_LEASE_SECONDS="2", QLVB_JOB_BACKOFF_SECONDS="0.5"
+    )
+    other.kill_web()
+    other.start()
+    answers = _post_all(other, bodies, kill_web_after=count // 2)
+    assert other.process is None and "failed" in answers
+    other.start()
+    answers = _post_all(other, bodies)  # A sends again whatever was not acknowledged (and more)
+    assert "failed" not in answers, answers
+    assert other.sql(B_REGISTERED) == [(0,)]  # no worker yet: all spooled, none registered
+
+    other.start_worker()
+    deadline, registered = time.monotonic() + 30, 0
+    while not registered and time.monotonic() < deadline:
+        registered = other.sql(B_REGISTERED)[0][0]
+        time.sleep(0.01)
+    other.kill_worker()
+    registered = other.sql(B_REGISTERED)[0][0]
+    assert 0 < registered < count, registered  # killed in the middle: some, not all
+    time.sleep(2.5)  # the killed worker's leases run out
+    other.start_worker()
+    other.qlvb("jobs", "sweep")  # what the minute's sweep does: nudge rows a dead worker held
+    unfinished = "SELECT count(*) FROM exchange_spooledpackage WHERE state != 'done'"
+    deadline = time.monotonic() + 40
+    while other.sql(unfinished) != [(0,)] and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+    rows = other.sql("SELECT origin_reference, count(*) FROM incoming_incomingdocument GROUP BY 1")
+    assert len(rows) == count and {n for _, n in rows} == {1}, rows
+    assert other.sql(B_REGISTERED) == [(count,)]
+    assert other.sql("SELECT count(*) FROM exchange_inboxmessage WHERE state='rejected'") == [(0,)]
+    left = other.sql("SELECT state, count(*) FROM exchange_spooledpackage GROUP BY 1")
+    assert dict(left).keys() <= {"done"}, left
+    # What the killed processes left in the spool (partial uploads; files of the batch
+    # committed just before the kill) goes with the spool's cleaning; nothing else is left.
+    other.qlvb(
+        "shell",
+        "-c",
+        "from qlvb.exchange.services import spool_cleanup; spool_cleanup(older_than_seconds=0)",
+    )
+    assert not list((other.data_dir / "exchange" / "spool").iterdir())
+
+    # Status 01 of each package back to A, exactly once per DocumentId.
+    def statuses():
+        return InboxMessage.objects.filter(kind="status", status_code="01").values_list(
+            "document_id", flat=True
+        )
+
+    deadline = time.monotonic() + 30
+    while len(set(statuses())) < count and time.monotonic() < deadline:
+        time.sleep(0.5)
+        # A's live server on an in-memory SQLite database may answer "table is locked" to
+        # concurrent posts; B retries those after its back-off (30 s and more): bring it on.
+        other.sql(
+            "UPDATE exchange_outboxmessage SET next_attempt_at = '2000-01-01' "
+            "WHERE state = 'pending'"
+        )
+        other.qlvb("jobs", "run")
+    assert len(set(statuses())) == count
+    assert len(list(statuses())) == count
