@@ -981,28 +981,29 @@ def _receive_status(message: StatusMessage, *, peer) -> dict:
 
 
 def pull(*, peer: Peer) -> dict:
-    """Fetch every package waiting at a pulling peer (VDXP, LGSP), receive it, then
-    acknowledge it there. A crash between receiving and acknowledging fetches it again next
-    time, and receiving is idempotent: delivered exactly once."""
+    """Fetch every package waiting at a pulling peer (VDXP, LGSP) and take it as the inbox
+    does (`accept`: checked, then spooled for the workers' batched registration, or refused
+    with status 02), then acknowledge it there. A crash between spooling and acknowledging
+    fetches it again next time, and registration is idempotent: delivered exactly once."""
     from qlvb.exchange.transports import transport_for
 
     transport = transport_for(peer)
     counts = {"received": 0, "refused": 0}
     for remote_id in list(transport.received()):
         data = transport.fetch(remote_id)
-        handle, path = tempfile.mkstemp(prefix="edxml-pull-", suffix=".xml")
+        handle, path = tempfile.mkstemp(prefix="edxml-pull-", suffix=".xml", dir=spool_dir())
+        result: dict = {}
         try:
             with open(handle, "wb") as out:
                 out.write(data)
             try:
-                receive(source=path, peer=peer)
+                result = accept(path=path, peer=peer)
                 counts["received"] += 1
             except EdxmlError:
                 counts["refused"] += 1  # status 02 is on its way to the sender
         finally:
-            import os
-
-            if os.path.exists(path):
+            # Once spooled the file belongs to the workers.
+            if result.get("state") != "received" and os.path.exists(path):
                 os.unlink(path)
         transport.acknowledge(remote_id)
     Peer.objects.filter(pk=peer.pk).update(last_pull_at=timezone.now(), last_pull_error="")

@@ -31,6 +31,13 @@ from .keys import key_and_cert
 from .samples import full_package, status_message
 
 
+@pytest.fixture
+def own_tempdir(tmp_path, monkeypatch):
+    """Temporary files of this test only in a folder of its own: other processes on the
+    machine (a bench, another test run) make edxml-* files in the shared one meanwhile."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+
 def _temp_count() -> int:
     return len(glob.glob(os.path.join(tempfile.gettempdir(), "edxml-*")))
 
@@ -227,7 +234,7 @@ BAD = {
 
 
 @pytest.mark.parametrize("name", sorted(BAD))
-def test_bad_input_is_rejected_cleanly(name):
+def test_bad_input_is_rejected_cleanly(name, own_tempdir):
     data, error = BAD[name]
     before = _temp_count()
     with pytest.raises(error) as info:
@@ -236,7 +243,7 @@ def test_bad_input_is_rejected_cleanly(name):
     assert _temp_count() == before
 
 
-def test_zip_bomb_is_refused_and_leaves_nothing():
+def test_zip_bomb_is_refused_and_leaves_nothing(own_tempdir):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("bom.pdf", b"\0" * (20 * 1024 * 1024))

@@ -15,7 +15,7 @@ import pytest
 from qlvb.agencies.models import Agency, Person
 from qlvb.exchange import services
 from qlvb.exchange.edxml import parse
-from qlvb.exchange.models import OutboxMessage, Peer, PeerKind
+from qlvb.exchange.models import OutboxMessage, Peer, PeerKind, SpooledPackage
 from qlvb.incoming.models import IncomingDocument
 from qlvb.jobs.runner import run_due
 
@@ -83,9 +83,13 @@ def test_pull_receive_once_acknowledge_and_status_back(
     (platform["inbox"] / "a3").write_bytes(good[:-300])  # truncated
     counts = services.pull(peer=peer)
     assert counts == {"received": 2, "refused": 1}
-    assert IncomingDocument.objects.filter(agency=province).count() == 1
+    # Pulled packages go through the spool and the workers' batched registration, as the
+    # inbox's do: both copies spooled, registered once.
+    assert SpooledPackage.objects.filter(state="pending").count() == 2
     assert services.pull(peer=peer) == {"received": 0, "refused": 0}  # acknowledged there
-    run_due()  # 01 for the package, 02 for the truncated one, through the platform
+    run_due()  # registration; 01 for the package, 02 for the truncated one, via the platform
+    assert IncomingDocument.objects.filter(agency=province).count() == 1
+    assert SpooledPackage.objects.exclude(state="done").count() == 0
     codes = sorted(parse(item["body"].encode()).status_code for item in _sent(platform))
     assert codes == ["01", "02"]
     assert OutboxMessage.objects.filter(acknowledged_at__isnull=True).count() == 0
