@@ -3,7 +3,8 @@
 - `exchange_throughput`: signed packages with a 200 KB attachment, built and signed here and
   posted to a second qlvb installation (gunicorn and a worker, its own SQLite database) that
   parses, verifies and spools each one before answering; its worker registers them in the
-  reception queue in batches. Target: at least 100 packages/s.
+  reception queue in batches. Figure: packages registered there end to end (the acknowledged
+  rate is printed). Target: at least 100 packages/s.
 - `exchange_directory_sync`: the agency directory of the national axis (VDXP stand-in server
   process, 120,000 agencies served 1,000 a page) pulled and bulk-imported into the directory;
   figure = the whole sync; the growth of the process (RSS sampled every 50 ms) is printed.
@@ -91,7 +92,8 @@ def _throughput_run(state, quick: bool) -> list[float]:
     """Sends as an outbox worker does (build, sign with the agency key, the peer transport
     on a kept-alive connection), 8 at a time; B answers once each package is checked and on
     disk, and its worker registers them meanwhile. The figure is the time until B has
-    acknowledged every package; the time until B has registered all of them is printed."""
+    registered every package in its reception queue (end to end); the time until B had
+    acknowledged all of them is printed beside it."""
     from types import SimpleNamespace
 
     from qlvb.exchange.edxml import message_bytes
@@ -134,8 +136,8 @@ def _throughput_run(state, quick: bool) -> list[float]:
         f"{count / elapsed:.1f}/s; all registered in B's reception queue after {drained:.2f}s "
         f"= {count / drained:.1f}/s"
     )
-    # The figure is the time for 100 packages (target 1 s = 100 packages/s).
-    return [elapsed * 100 / count]
+    # The figure is the time for 100 registered packages (target 1 s = 100 packages/s).
+    return [drained * 100 / count]
 
 
 DIRECTORY_SIZE = 120_000
@@ -270,7 +272,8 @@ register(
         title="signed edXML packages (200 KB PDF) built, signed and posted (kept-alive peer "
         "transport) to a second local qlvb installation (gunicorn + worker, own SQLite) that "
         "parses, verifies and spools each before answering, and registers them in batches; "
-        "figure = seconds per 100 acknowledged packages (registration rate printed)",
+        "figure = seconds per 100 packages registered in B's reception queue, end to end "
+        "(the acknowledged rate is printed)",
         size="300 packages, 8 senders",
         target_seconds=1.0,
         metric="total",

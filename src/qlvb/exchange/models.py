@@ -161,7 +161,12 @@ class InboxMessage(models.Model):
                 name="exchange_inbox_document_once",
             )
         ]
-        indexes = [models.Index(fields=["agency", "-id"], name="exchange_inbox_agency")]
+        indexes = [
+            models.Index(fields=["agency", "-id"], name="exchange_inbox_agency"),
+            # A status's duplicate check, its package's sender found for status back: by
+            # DocumentId, not a scan of everything received.
+            models.Index(fields=["document_id", "sender_code"], name="exchange_inbox_document"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.sender_code} {self.document_id}"
