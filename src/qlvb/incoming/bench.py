@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import io
 import json
+import os
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,7 +45,9 @@ TARGET = 0.050
 
 
 def _size(quick: bool) -> tuple[int, int]:
-    return SIZES[(connection.vendor, quick)]
+    """The dataset's size; QLVB_BENCH_DOCUMENTS sets another (e.g. SQLite at 1,000,000)."""
+    documents, years = SIZES[(connection.vendor, quick)]
+    return int(os.environ.get("QLVB_BENCH_DOCUMENTS") or documents), years
 
 
 def _label(documents: int) -> str:
