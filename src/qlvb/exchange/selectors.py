@@ -7,6 +7,7 @@ from django.db.models import Q
 from qlvb.documents.models import Document
 from qlvb.exchange.mapping import split_document_id
 from qlvb.exchange.models import InboxMessage, OutboxMessage, SpooledPackage
+from qlvb.jobs.models import WorkState
 
 
 def document_by_edxml_id(document_id: str) -> Document | None:
@@ -44,6 +45,6 @@ def spooled_for(viewer):
     (or for their retry after a failure)."""
     return (
         SpooledPackage.objects.filter(agency_id=viewer.agency_id)
-        .exclude(state="done")
+        .exclude(state=WorkState.DONE)
         .order_by("id")
     )

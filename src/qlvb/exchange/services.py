@@ -3,12 +3,44 @@ messages, queueing what goes out, retrying what failed."""
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import logging
+import os
+import re
+import tempfile
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
 from qlvb.agencies.models import Agency
-from qlvb.core.errors import NotFound
+from qlvb.audit.services import audit_record
+from qlvb.core.errors import Conflict, NotFound, PermissionDenied
 from qlvb.documents import storage
-from qlvb.exchange.edxml.model import Attachment, Package
-from qlvb.exchange.mapping import package_of
+from qlvb.exchange import credentials
+from qlvb.exchange.edxml import EdxmlError, parse, write_message
+from qlvb.exchange.edxml.dsig import make_signer, make_verifier
+from qlvb.exchange.edxml.model import (
+    Attachment,
+    Package,
+    ResponseFor,
+    StaffInfo,
+    StatusMessage,
+    TraceHeader,
+)
+from qlvb.exchange.mapping import document_id_of, metadata_of, organization_of, package_of
+from qlvb.exchange.models import (
+    InboxMessage,
+    InboxState,
+    MessageKind,
+    OutboxMessage,
+    Peer,
+    PeerKind,
+    SpooledPackage,
+)
 from qlvb.exchange.selectors import document_by_edxml_id
+from qlvb.jobs.models import WorkState
+from qlvb.jobs.services import enqueue, enqueue_many
 
 
 def document_attachments(document) -> list[Attachment]:
@@ -55,8 +87,6 @@ def export_package(*, document_id: str, to_code: str, business_doc_type: int = 0
     outgoing = _outgoing_of(document)
     replaces = ""
     if outgoing is not None and outgoing.related_to_id and business_doc_type in (2, 3):
-        from qlvb.exchange.mapping import document_id_of
-
         replaces = document_id_of(outgoing.related_to.document)
     document.outgoing = outgoing
     return package_of(
@@ -70,39 +100,6 @@ def export_package(*, document_id: str, to_code: str, business_doc_type: int = 0
 
 
 # --- what goes out ----------------------------------------------------------------------------
-
-import contextlib  # noqa: E402
-import datetime as dt  # noqa: E402
-import logging  # noqa: E402
-import os  # noqa: E402
-import re  # noqa: E402
-import tempfile  # noqa: E402
-
-from django.db import IntegrityError, transaction  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from qlvb.audit.services import audit_record  # noqa: E402
-from qlvb.core.errors import Conflict, PermissionDenied  # noqa: E402
-from qlvb.exchange import credentials  # noqa: E402
-from qlvb.exchange.edxml import EdxmlError, parse, write_message  # noqa: E402
-from qlvb.exchange.edxml.dsig import make_signer, make_verifier  # noqa: E402
-from qlvb.exchange.edxml.model import (  # noqa: E402
-    ResponseFor,
-    StaffInfo,
-    StatusMessage,
-    TraceHeader,
-)
-from qlvb.exchange.mapping import document_id_of, metadata_of, organization_of  # noqa: E402
-from qlvb.exchange.models import (  # noqa: E402
-    InboxMessage,
-    InboxState,
-    MessageKind,
-    OutboxMessage,
-    Peer,
-    PeerKind,
-    SpooledPackage,
-)
-from qlvb.jobs.services import enqueue, enqueue_many  # noqa: E402
 
 log = logging.getLogger(__name__)
 ORIGIN = "edxml:"  # IncomingDocument.origin_reference of what came through the exchange
@@ -536,7 +533,7 @@ def spool_cleanup(*, older_than_seconds: int = 600) -> int:
         return 0
     keep = set(
         SpooledPackage.objects.filter(path__in=list(old))
-        .exclude(state="done")
+        .exclude(state=WorkState.DONE)
         .values_list("path", flat=True)
     )
     removed = 0
@@ -614,7 +611,7 @@ def register_spooled(item, *, batch: int = 20) -> dict:
         others = [r.pk for r in done if r is not item]
         if others:
             SpooledPackage.objects.filter(pk__in=others).update(
-                state="done", finished_at=timezone.now(), lease_until=None
+                state=WorkState.DONE, finished_at=timezone.now(), lease_until=None
             )
 
         def unlink():

@@ -31,7 +31,9 @@ def _row_class(urgency: str) -> str:
 def incoming_rows(rows, box: str, now):
     """`<tr>`s of a page of incoming documents (the reception box adds the signature check)."""
     checks = signature_checks(rows) if box == "reception" else None
-    detail = reverse("incoming:detail", args=[0])[:-2]  # "/van-ban-den/0/" without "0/"
+    # One reverse per page: the URL of document 0, cut around its id.
+    head, _, tail = reverse("incoming:detail", args=[0]).rpartition("/0/")
+    head, tail = head + "/", "/" + tail
     out = []
     for item in rows:
         doc = item.document
@@ -60,7 +62,7 @@ def incoming_rows(rows, box: str, now):
             f'\n  <td class="qlvb-code">{escape(item.arrival_number or "—")}</td>'
             f'\n  <td class="qlvb-code">{escape(doc.number_and_notation or "—")}</td>'
             f"\n  <td>{escape(doc.organ_name)}</td>"
-            f'\n  <td><a href="{detail}{item.pk}/">{badges}{escape(doc.subject)}</a></td>'
+            f'\n  <td><a href="{head}{item.pk}{tail}">{badges}{escape(doc.subject)}</a></td>'
             f'\n  <td class="{due_class}">{due}</td>'
             f'\n  <td><span class="badge text-bg-light border">'
             f"{escape(item.get_state_display())}</span></td>{signature}"
