@@ -109,9 +109,9 @@ def incoming_box(*, viewer: Person, box: str) -> QuerySet[IncomingDocument]:
     (quá hạn, among what I see), all (everything I may see)."""
     from django.utils import timezone
 
-    visible = incoming_visible(viewer=viewer)
     if box == "reception":
         return incoming_reception_queue(viewer=viewer)
+    visible = incoming_visible(viewer=viewer)
     if box == "waiting":
         if not viewer.has_role(Role.LEADER):
             return IncomingDocument.objects.none()
